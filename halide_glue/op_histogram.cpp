@@ -1,0 +1,101 @@
+// halide_glue/op_histogram.cpp — schedule-independent operation counts of one stage.
+//
+// Counts every IR node of a stage's definition (values, left-hand side, predicate) by kind
+// (hgcn::OpKind) and scalar class (hgcn::ScalarClass). The row-major layout is the one
+// src/pipeline_features.rs reads; the access-pattern half of the pipeline features is computed
+// in Rust from the exported loads.
+#include "glue.h"
+
+using namespace Halide;
+using namespace Halide::Internal;
+
+namespace hgcn {
+
+static constexpr int kScalarClasses = static_cast<int>(ScalarClass::Double) + 1;
+static constexpr int kOpKinds = static_cast<int>(OpKind::Let) + 1;
+
+ScalarClass scalar_class_of(const Type &t) {
+    if (t.is_bool()) return ScalarClass::Bool;
+    if (t.is_float()) return t.bits() > 32 ? ScalarClass::Double : ScalarClass::Float;
+    if (t.bits() <= 8) return ScalarClass::Int8;
+    if (t.bits() <= 16) return ScalarClass::Int16;
+    if (t.bits() <= 32) return ScalarClass::Int32;
+    return ScalarClass::Int64;
+}
+
+namespace {
+
+// IRVisitor (not IRGraphVisitor): shared sub-expressions count once per use, as evaluated.
+class OpCounter : public IRVisitor {
+public:
+    explicit OpCounter(std::string self_name)
+        : counts(kOpKinds * kScalarClasses, 0), self_name(std::move(self_name)) {
+    }
+
+    std::vector<int32_t> counts;
+
+    using IRVisitor::visit;
+
+private:
+    void count(OpKind kind, const Type &t) {
+        counts[static_cast<int>(kind) * kScalarClasses + static_cast<int>(scalar_class_of(t))] += 1;
+    }
+
+    void visit(const IntImm *op) override { count(OpKind::Const, op->type); }
+    void visit(const UIntImm *op) override { count(OpKind::Const, op->type); }
+    void visit(const FloatImm *op) override { count(OpKind::Const, op->type); }
+    void visit(const Cast *op) override { count(OpKind::Cast, op->type); IRVisitor::visit(op); }
+    void visit(const Reinterpret *op) override { count(OpKind::Cast, op->type); IRVisitor::visit(op); }
+    void visit(const Variable *op) override {
+        count(op->param.defined() ? OpKind::Param : OpKind::Variable, op->type);
+    }
+    void visit(const Add *op) override { count(OpKind::Add, op->type); IRVisitor::visit(op); }
+    void visit(const Sub *op) override { count(OpKind::Sub, op->type); IRVisitor::visit(op); }
+    void visit(const Mod *op) override { count(OpKind::Mod, op->type); IRVisitor::visit(op); }
+    void visit(const Mul *op) override { count(OpKind::Mul, op->type); IRVisitor::visit(op); }
+    void visit(const Div *op) override { count(OpKind::Div, op->type); IRVisitor::visit(op); }
+    void visit(const Min *op) override { count(OpKind::Min, op->type); IRVisitor::visit(op); }
+    void visit(const Max *op) override { count(OpKind::Max, op->type); IRVisitor::visit(op); }
+    void visit(const EQ *op) override { count(OpKind::Eq, op->a.type()); IRVisitor::visit(op); }
+    void visit(const NE *op) override { count(OpKind::Ne, op->a.type()); IRVisitor::visit(op); }
+    void visit(const LT *op) override { count(OpKind::Lt, op->a.type()); IRVisitor::visit(op); }
+    void visit(const LE *op) override { count(OpKind::Le, op->a.type()); IRVisitor::visit(op); }
+    void visit(const GT *op) override { count(OpKind::Lt, op->a.type()); IRVisitor::visit(op); }
+    void visit(const GE *op) override { count(OpKind::Le, op->a.type()); IRVisitor::visit(op); }
+    void visit(const And *op) override { count(OpKind::And, op->type); IRVisitor::visit(op); }
+    void visit(const Or *op) override { count(OpKind::Or, op->type); IRVisitor::visit(op); }
+    void visit(const Not *op) override { count(OpKind::Not, op->type); IRVisitor::visit(op); }
+    void visit(const Select *op) override { count(OpKind::Select, op->type); IRVisitor::visit(op); }
+    void visit(const Let *op) override { count(OpKind::Let, op->type); IRVisitor::visit(op); }
+    void visit(const Call *op) override {
+        if (op->call_type == Call::Image) {
+            count(OpKind::ImageCall, op->type);
+        } else if (op->call_type == Call::Halide) {
+            count(op->name == self_name ? OpKind::SelfCall : OpKind::FuncCall, op->type);
+        } else {
+            count(OpKind::ExternCall, op->type);
+        }
+        IRVisitor::visit(op);
+    }
+
+    std::string self_name;
+};
+
+}  // namespace
+
+rust::Vec<int32_t> op_histogram(const std::vector<Expr> &exprs, const std::string &self_name) {
+    OpCounter counter(self_name);
+    for (const Expr &e : exprs) {
+        if (e.defined()) {
+            e.accept(&counter);
+        }
+    }
+    rust::Vec<int32_t> out;
+    out.reserve(counter.counts.size());
+    for (int32_t c : counter.counts) {
+        out.push_back(c);
+    }
+    return out;
+}
+
+}  // namespace hgcn

@@ -1,0 +1,127 @@
+//! The function the glue calls (`hgcn::autoschedule` in the bridge) and the only place where
+//! Rust meets the C++ caller's control flow.
+//!
+//! One call: validate parameters and target, build the typed [`Dag`], compute root bounds,
+//! schedule (the first scheduler for now), and describe the chosen schedule as a
+//! featurization. A panic anywhere below is caught here and returned as an internal error, so
+//! it never unwinds into C++ (the glue raises every error as a Halide `CompileError`).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::bounds::root_bounds;
+use crate::bridge::ffi::{self, ParamEntry, ScheduleResult};
+use crate::dag::Dag;
+use crate::dag_dump;
+use crate::error::{Error, Result};
+use crate::featurization::{EdgeKind, Featurization, StageEdge, StageRecord};
+use crate::features::{schedule_features, SCHEDULE_FEATURE_NAMES};
+use crate::first_scheduler;
+use crate::params::Params;
+use crate::pipeline_features::{feature_names, stage_features};
+
+/// Entry point from C++: never panics, never unwinds.
+pub fn autoschedule(dag: &ffi::Dag, params: &Vec<ParamEntry>) -> Result<ScheduleResult> {
+    match catch_unwind(AssertUnwindSafe(|| schedule_pipeline(dag, params))) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(Error::Internal(format!("{what} (please report this with the pipeline)")))
+        }
+    }
+}
+
+/// Verbosity from `HL_DEBUG_AUTOSCHEDULE`, the variable Halide users already know.
+pub fn debug_level() -> u32 {
+    std::env::var("HL_DEBUG_AUTOSCHEDULE")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn check_target(target: &ffi::TargetDesc) -> Result<()> {
+    if target.has_gpu_feature {
+        return Err(Error::Unsupported(format!(
+            "target '{}' has a GPU feature, but the Gcn autoscheduler schedules CPU code only for \
+             now; use a CPU target such as 'host'",
+            target.text
+        )));
+    }
+    Ok(())
+}
+
+fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleResult> {
+    let params = Params::parse(entries)?;
+    check_target(&raw.target)?;
+    if debug_level() >= 2 {
+        eprintln!("Gcn: exported pipeline:\n{raw:#?}");
+    }
+    let dag = Dag::new(raw.clone())?;
+    let bounds = root_bounds(&dag)?;
+    if let Some(path) = std::env::var_os("HALIDE_GCN_DUMP_DAG") {
+        std::fs::write(&path, dag_dump::dump(&dag, &bounds)).map_err(|e| {
+            Error::Param(format!("cannot write HALIDE_GCN_DUMP_DAG={}: {e}", path.to_string_lossy()))
+        })?;
+    }
+    let plan = first_scheduler::schedule(&dag, &bounds, &params);
+    let featurization = describe(&dag, &schedule_features(&dag, &bounds, &plan));
+    let log = format!(
+        "Gcn: {} Funcs, {} stages, {} edges; first scheduler; parallelism={} beam_size={}",
+        dag.scheduled_funcs().count(),
+        dag.raw.stages.len(),
+        dag.raw.edges.len(),
+        params.parallelism,
+        params.beam_size
+    );
+    Ok(ScheduleResult {
+        plan,
+        featurization: featurization.to_bytes(),
+        log,
+    })
+}
+
+/// The stage graph with both feature rows of every stage.
+pub fn describe(dag: &Dag, schedule_rows: &[Vec<f32>]) -> Featurization {
+    let stages = (0..dag.raw.stages.len())
+        .map(|s| {
+            let stage = dag.stage(s);
+            StageRecord {
+                name: dag.stage_name(s),
+                func: dag.func(stage.func as usize).pipeline_index,
+                stage_index: stage.index,
+                pipeline_features: stage_features(dag, s),
+                schedule_features: schedule_rows[s].clone(),
+            }
+        })
+        .collect();
+    let mut edges = Vec::new();
+    for edge in &dag.raw.edges {
+        let producer = edge.producer as usize;
+        if let Some(last) = dag.stages_of(producer).last() {
+            edges.push(StageEdge {
+                from: last as u32,
+                to: edge.consumer_stage as u32,
+                kind: EdgeKind::Dataflow,
+            });
+        }
+    }
+    for f in dag.scheduled_funcs() {
+        let stages: Vec<usize> = dag.stages_of(f).collect();
+        for pair in stages.windows(2) {
+            edges.push(StageEdge {
+                from: pair[0] as u32,
+                to: pair[1] as u32,
+                kind: EdgeKind::StageOrder,
+            });
+        }
+    }
+    Featurization {
+        pipeline_feature_names: feature_names(),
+        schedule_feature_names: SCHEDULE_FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
+        stages,
+        edges,
+    }
+}

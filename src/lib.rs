@@ -1,0 +1,36 @@
+//! halide-gcn: a Halide autoscheduler plugin (`Gcn`).
+//!
+//! The C++ glue (`halide_glue/`) exports a pipeline as plain data ([`bridge::ffi::Dag`]) and
+//! calls [`entry`]; everything from there is Rust, in one module per concept:
+//!
+//! - [`params`]: the `autoscheduler.*` parameters, parsed and validated.
+//! - [`expr`]: exported integer expression trees: evaluation, affine forms, derivatives.
+//! - [`dag`]: the typed view of the exported pipeline (affine footprints, Jacobians, graph).
+//! - [`dag_dump`]: the text dump of the analysed pipeline (`HALIDE_GCN_DUMP_DAG`).
+//! - [`bounds`]: regions required/computed and loop extents when every Func is at root.
+//! - [`pipeline_features`]: schedule-independent per-stage features.
+//! - [`plan`]: building a [`bridge::ffi::SchedulePlan`] stage by stage.
+//! - [`first_scheduler`]: the simple schedule used until the search lands (its fallback later).
+//! - [`featurization`]: the versioned featurization blob (`-e featurization`) and its reader.
+//! - [`entry`]: the function the glue calls; no panic or error crosses it unhandled.
+//!
+//! Start reading at [`entry`], then [`first_scheduler`].
+
+pub mod bounds;
+pub mod bridge;
+
+pub use entry::autoschedule;
+
+pub mod dag;
+pub mod dag_dump;
+pub mod entry;
+pub mod error;
+pub mod expr;
+pub mod featurization;
+pub mod features;
+pub mod first_scheduler;
+pub mod params;
+pub mod pipeline_features;
+pub mod plan;
+
+pub use error::{Error, Result};

@@ -1,0 +1,49 @@
+//! Correctness oracle over the test-pipeline library (tests/pipelines/): each pipeline is
+//! autoscheduled by the generator loading the plugin with `-p libautoschedule_gcn.so
+//! autoscheduler=Gcn`, compiled, run on seeded random inputs, and its outputs compared byte for
+//! byte with the unscheduled pipeline's (both compiled with strict_float).
+
+mod support;
+
+use support::check_gcn_matches_reference;
+
+macro_rules! pipeline_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                check_gcn_matches_reference(stringify!($name), &[], &["schedule", "featurization"]);
+            }
+        )*
+    };
+}
+
+pipeline_tests!(
+    pointwise_mixed,
+    separable_blur,
+    stencil_chain,
+    pyramid,
+    histogram,
+    boundary,
+    scalar_param,
+    matmul,
+    conv_relu,
+    max_pool,
+    scan,
+    multi_output,
+    tuple_func,
+    multi_update,
+    diamond,
+    transpose,
+    lookup_table,
+);
+
+#[test]
+fn parallelism_one_gives_a_serial_schedule_with_the_same_output() {
+    let serial = check_gcn_matches_reference("separable_blur", &[("parallelism", "1")], &["schedule"]);
+    let source = std::fs::read_to_string(serial.join("separable_blur.schedule.h")).unwrap();
+    assert!(!source.contains(".parallel("), "{source}");
+    let parallel = check_gcn_matches_reference("separable_blur", &[("parallelism", "2")], &["schedule"]);
+    let source = std::fs::read_to_string(parallel.join("separable_blur.schedule.h")).unwrap();
+    assert!(source.contains(".parallel("), "{source}");
+}
