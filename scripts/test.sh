@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# scripts/test.sh — runs every test: installs what is missing (scripts/bootstrap.sh), then the
+# Rust unit tests and the integration tests (generators with -p, the .schedule.h program, a
+# linked generator, Python, CMake, bad input, Dag export, correctness over the pipeline library).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/bootstrap.sh
+cargo test --no-fail-fast "$@"
