@@ -1,0 +1,84 @@
+//! The featurization blob end to end: a generator emits it (`-e featurization`), the Rust
+//! reader parses it, the values are the ones the pipeline implies, and writing it again gives
+//! the same bytes. Damaged blobs are rejected with a message, never a panic.
+
+mod support;
+
+use autoschedule_gcn::featurization::{EdgeKind, Featurization};
+use support::*;
+
+fn emitted(pipeline: &str) -> Vec<u8> {
+    let dir = check_gcn_matches_reference(pipeline, &[], &["featurization"]);
+    std::fs::read(dir.join(format!("{pipeline}.featurization"))).unwrap()
+}
+
+fn column(names: &[String], name: &str) -> usize {
+    names.iter().position(|n| n == name).unwrap_or_else(|| panic!("no column {name}"))
+}
+
+#[test]
+fn blur_featurization_round_trips_with_the_expected_values() {
+    let bytes = emitted("separable_blur");
+    let f = Featurization::from_bytes(&bytes).unwrap();
+    assert_eq!(f.to_bytes(), bytes, "writing the parsed blob must give the same bytes");
+
+    let names: Vec<&str> = f.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["input_im", "blur_x", "out"]);
+    let dataflow: Vec<(u32, u32)> = f
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Dataflow)
+        .map(|e| (e.from, e.to))
+        .collect();
+    assert_eq!(dataflow, [(0, 1), (1, 2)]);
+
+    let blur_x = &f.stages[1];
+    assert_eq!(blur_x.pipeline_features.len(), f.pipeline_feature_names.len());
+    assert_eq!(blur_x.schedule_features.len(), f.schedule_feature_names.len());
+    let s = &f.schedule_feature_names;
+    // blur_x is computed at root over 256 x 194 (the output's 192 rows plus the 2-row apron).
+    assert_eq!(blur_x.schedule_features[column(s, "placement_root")], 1.0);
+    assert_eq!(blur_x.schedule_features[column(s, "points_computed_total")], (256 * 194) as f32);
+    // Three float loads of input_im, all pointwise; three float adds, two multiplies.
+    let p = &f.pipeline_feature_names;
+    assert_eq!(blur_x.pipeline_features[column(p, "access.pointwise.load_func.float")], 3.0);
+    assert_eq!(blur_x.pipeline_features[column(p, "op.func_call.float")], 3.0);
+    assert_eq!(blur_x.pipeline_features[column(p, "op.mul.float")], 2.0);
+}
+
+#[test]
+fn update_stages_are_chained_in_the_stage_graph() {
+    let f = Featurization::from_bytes(&emitted("multi_update")).unwrap();
+    let order: Vec<(String, String)> = f
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::StageOrder)
+        .map(|e| (f.stages[e.from as usize].name.clone(), f.stages[e.to as usize].name.clone()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("f".to_string(), "f.update(0)".to_string()),
+            ("f.update(0)".to_string(), "f.update(1)".to_string()),
+            ("f.update(1)".to_string(), "f.update(2)".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn damaged_blobs_are_rejected_with_a_message() {
+    let bytes = emitted("diamond");
+    for cut in [0, 7, 12, bytes.len() / 2, bytes.len() - 1] {
+        let err = Featurization::from_bytes(&bytes[..cut]).unwrap_err().to_string();
+        assert!(err.contains("truncated") || err.contains("corrupt"), "cut at {cut}: {err}");
+    }
+    let mut wrong_magic = bytes.clone();
+    wrong_magic[0] = b'X';
+    assert!(Featurization::from_bytes(&wrong_magic).unwrap_err().to_string().contains("bad magic"));
+    let mut future = bytes.clone();
+    future[8..12].copy_from_slice(&99u32.to_le_bytes());
+    assert!(Featurization::from_bytes(&future).unwrap_err().to_string().contains("unsupported version 99"));
+    let mut trailing = bytes;
+    trailing.push(0);
+    assert!(Featurization::from_bytes(&trailing).unwrap_err().to_string().contains("trailing"));
+}
