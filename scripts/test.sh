@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh
+# cargo test builds the library as an rlib only: the plugin .so the tests load comes from build.
+cargo build
 cargo test --no-fail-fast "$@"

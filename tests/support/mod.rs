@@ -42,7 +42,11 @@ pub fn profile_dir() -> PathBuf {
 /// The plugin cargo built alongside this test binary.
 pub fn plugin_path() -> PathBuf {
     let path = profile_dir().join("libautoschedule_gcn.so");
-    assert!(path.exists(), "plugin not built at {}", path.display());
+    assert!(
+        path.exists(),
+        "plugin not built at {}: run `cargo build` before `cargo test` (scripts/test.sh does both)",
+        path.display()
+    );
     path
 }
 
