@@ -2,7 +2,7 @@
 //! Rust meets the C++ caller's control flow.
 //!
 //! One call: validate parameters and target, build the typed [`Dag`], compute root bounds,
-//! schedule (the first scheduler for now), and describe the chosen schedule as a
+//! run the beam search with the analytic cost model, and describe the chosen schedule as a
 //! featurization. A panic anywhere below is caught here and returned as an internal error, so
 //! it never unwinds into C++ (the glue raises every error as a Halide `CompileError`).
 
@@ -14,8 +14,9 @@ use crate::dag::Dag;
 use crate::dag_dump;
 use crate::error::{Error, Result};
 use crate::featurization::{EdgeKind, Featurization, StageEdge, StageRecord};
-use crate::features::{schedule_features, SCHEDULE_FEATURE_NAMES};
-use crate::first_scheduler;
+use crate::analytic::AnalyticCostModel;
+use crate::features::SCHEDULE_FEATURE_NAMES;
+use crate::search;
 use crate::params::Params;
 use crate::pipeline_features::{feature_names, stage_features};
 
@@ -66,15 +67,23 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
             Error::Param(format!("cannot write HALIDE_GCN_DUMP_DAG={}: {e}", path.to_string_lossy()))
         })?;
     }
-    let plan = first_scheduler::schedule(&dag, &bounds, &params);
-    let featurization = describe(&dag, &schedule_features(&dag, &bounds, &plan));
+    let mut model = AnalyticCostModel::new(params.parallelism);
+    let result = search::beam_search(&dag, &bounds, &params, &mut model)?;
+    let plan = result.nest.to_plan(&dag);
+    let rows: Vec<Vec<f32>> = result.features.iter().map(|f| f.to_row()).collect();
+    let featurization = describe(&dag, &rows);
     let log = format!(
-        "Gcn: {} Funcs, {} stages, {} edges; first scheduler; parallelism={} beam_size={}",
+        "Gcn: {} Funcs, {} stages, {} edges; beam search evaluated {} states, predicted {:.3} ms; \
+         parallelism={} beam_size={} random_dropout={} seed={}",
         dag.scheduled_funcs().count(),
         dag.raw.stages.len(),
         dag.raw.edges.len(),
+        result.states_evaluated,
+        result.cost * 1e3,
         params.parallelism,
-        params.beam_size
+        params.beam_size,
+        params.random_dropout,
+        params.random_dropout_seed
     );
     Ok(ScheduleResult {
         plan,

@@ -1,72 +1,314 @@
-//! Schedule features per stage: what a schedule decides about each stage, in numbers.
+//! Schedule features per stage (DESIGN §7): what a complete [`LoopNest`] does to each stage, in
+//! numbers, from its [`NestBounds`]. Every feature is documented with its unit in
+//! docs/features.md; the cost models read [`StageFeatures`], the featurization stores
+//! [`StageFeatures::to_row`] under [`SCHEDULE_FEATURE_NAMES`].
 //!
-//! This is the subset that whole-pipeline root bounds and a plan determine; the loop-nest
-//! search extends it to the full set of DESIGN §7 (the featurization format stores the names,
-//! so readers follow). Values are raw (counts, extents, bytes): the cost model log-scales them.
+//! Values are raw counts, extents and bytes; models log-scale them. An inlined stage has all
+//! zeros except `inlined`: its work is counted in its consumers (`inlined_ops`).
 
 use crate::bounds::RootBounds;
-use crate::bridge::ffi::{Placement, SchedulePlan};
 use crate::dag::Dag;
+use crate::expr::{self, Rational};
+use crate::loop_nest::{LoopNest, Placement};
+use crate::nest_bounds::NestBounds;
 
-/// Column names, in order, with their units in docs/featurization.md.
+/// Bytes in one cache line (x86-64 and AArch64 alike).
+pub const CACHE_LINE_BYTES: f64 = 64.0;
+
+/// Column names, in the order of [`StageFeatures::to_row`].
 pub const SCHEDULE_FEATURE_NAMES: &[&str] = &[
-    "placement_inline",
-    "placement_root",
-    "placement_at",
+    "inlined",
+    "computed_at_root",
+    "num_realizations",
+    "num_productions",
+    "points_computed_per_realization",
+    "points_computed_per_production",
     "points_computed_total",
+    "points_computed_minimum",
     "innermost_loop_extent",
-    "vector_size",
+    "innermost_pure_loop_extent",
+    "unrolled_loop_extent",
+    "inner_parallelism",
     "outer_parallelism",
+    "bytes_at_realization",
+    "bytes_at_production",
     "bytes_at_root",
+    "innermost_bytes_at_realization",
+    "innermost_bytes_at_root",
+    "inlined_ops",
+    "ops_per_point",
+    "unique_bytes_read_per_realization",
+    "unique_lines_read_per_realization",
+    "allocation_bytes_read_per_realization",
+    "working_set",
+    "vector_size",
+    "native_vector_size",
+    "num_vectors",
+    "num_scalars",
+    "scalar_loads_per_vector",
+    "vector_loads_per_vector",
+    "bytes_read_per_tile",
+    "lines_read_per_tile",
 ];
 
-/// Feature rows for every stage, in stage order.
-pub fn schedule_features(dag: &Dag, bounds: &RootBounds, plan: &SchedulePlan) -> Vec<Vec<f32>> {
-    let mut rows = vec![vec![0f32; SCHEDULE_FEATURE_NAMES.len()]; dag.raw.stages.len()];
-    for fp in &plan.funcs {
-        let f = fp.func as usize;
-        let bytes: i64 = bounds.computed[f].iter().map(|s| s.extent()).product::<i64>() * dag.bytes_per_point(f);
-        for s in dag.stages_of(f) {
-            let row = &mut rows[s];
-            match fp.compute {
-                Placement::Inline => row[0] = 1.0,
-                Placement::Root => row[1] = 1.0,
-                _ => row[2] = 1.0,
+/// Features of one stage under one loop nest. Units in docs/features.md.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StageFeatures {
+    pub inlined: f64,
+    pub computed_at_root: f64,
+    pub num_realizations: f64,
+    pub num_productions: f64,
+    pub points_computed_per_realization: f64,
+    pub points_computed_per_production: f64,
+    pub points_computed_total: f64,
+    pub points_computed_minimum: f64,
+    pub innermost_loop_extent: f64,
+    pub innermost_pure_loop_extent: f64,
+    pub unrolled_loop_extent: f64,
+    pub inner_parallelism: f64,
+    pub outer_parallelism: f64,
+    pub bytes_at_realization: f64,
+    pub bytes_at_production: f64,
+    pub bytes_at_root: f64,
+    pub innermost_bytes_at_realization: f64,
+    pub innermost_bytes_at_root: f64,
+    pub inlined_ops: f64,
+    pub ops_per_point: f64,
+    pub unique_bytes_read_per_realization: f64,
+    pub unique_lines_read_per_realization: f64,
+    pub allocation_bytes_read_per_realization: f64,
+    pub working_set: f64,
+    pub vector_size: f64,
+    pub native_vector_size: f64,
+    pub num_vectors: f64,
+    pub num_scalars: f64,
+    pub scalar_loads_per_vector: f64,
+    pub vector_loads_per_vector: f64,
+    pub bytes_read_per_tile: f64,
+    pub lines_read_per_tile: f64,
+}
+
+impl StageFeatures {
+    /// The features as a row in [`SCHEDULE_FEATURE_NAMES`] order.
+    pub fn to_row(&self) -> Vec<f32> {
+        [
+            self.inlined,
+            self.computed_at_root,
+            self.num_realizations,
+            self.num_productions,
+            self.points_computed_per_realization,
+            self.points_computed_per_production,
+            self.points_computed_total,
+            self.points_computed_minimum,
+            self.innermost_loop_extent,
+            self.innermost_pure_loop_extent,
+            self.unrolled_loop_extent,
+            self.inner_parallelism,
+            self.outer_parallelism,
+            self.bytes_at_realization,
+            self.bytes_at_production,
+            self.bytes_at_root,
+            self.innermost_bytes_at_realization,
+            self.innermost_bytes_at_root,
+            self.inlined_ops,
+            self.ops_per_point,
+            self.unique_bytes_read_per_realization,
+            self.unique_lines_read_per_realization,
+            self.allocation_bytes_read_per_realization,
+            self.working_set,
+            self.vector_size,
+            self.native_vector_size,
+            self.num_vectors,
+            self.num_scalars,
+            self.scalar_loads_per_vector,
+            self.vector_loads_per_vector,
+            self.bytes_read_per_tile,
+            self.lines_read_per_tile,
+        ]
+        .iter()
+        .map(|&v| v as f32)
+        .collect()
+    }
+}
+
+fn points(spans: &[crate::bounds::Span]) -> f64 {
+    spans.iter().map(|s| s.extent().max(0) as f64).product()
+}
+
+fn lines(spans: &[crate::bounds::Span], bytes_per_point: f64) -> f64 {
+    let Some(first) = spans.first() else {
+        return 1.0;
+    };
+    let row_lines = (first.extent().max(0) as f64 * bytes_per_point / CACHE_LINE_BYTES).ceil();
+    row_lines * spans[1..].iter().map(|s| s.extent().max(0) as f64).product::<f64>()
+}
+
+/// Arithmetic operations per point of stage `s` with inlined producers expanded.
+fn ops_per_point(dag: &Dag, nest: &LoopNest, s: usize, depth: usize) -> (f64, f64) {
+    let stage = dag.stage(s);
+    let own: f64 = stage.op_histogram.iter().map(|&c| c as f64).sum();
+    let mut inlined = 0.0;
+    if depth < 64 {
+        for &e in &dag.edges_into_stage[s] {
+            let edge = &dag.raw.edges[e];
+            let p = edge.producer as usize;
+            if nest.choice(p).map(|c| c.placement) == Some(Placement::Inline) {
+                let ps = dag.stages_of(p).start;
+                let (p_own, p_inlined) = ops_per_point(dag, nest, ps, depth + 1);
+                inlined += edge.calls as f64 * (p_own + p_inlined);
             }
-            row[3] = bounds.stage_points(s) as f32;
-            row[4] = bounds.loops[s].first().map(|l| l.extent()).unwrap_or(1) as f32;
-            row[5] = 1.0;
-            row[6] = 1.0;
-            row[7] = if fp.compute == Placement::Inline { 0.0 } else { bytes as f32 };
         }
     }
-    for sp in &plan.stages {
-        let s = sp.stage as usize;
-        let stage = dag.stage(s);
-        let extent_of = |var: &str| {
-            stage
-                .loops
-                .iter()
-                .position(|l| l.var == var)
-                .map(|l| bounds.loops[s][l].extent())
+    (own, inlined)
+}
+
+/// Whether a load's index moves by exactly one element per step of loop `l` in dimension 0
+/// and not at all in the others (a dense vector load when `l` is vectorized).
+fn dense_along(args: &[crate::bridge::ffi::ExprTree], l: usize) -> Option<bool> {
+    let mut dense = true;
+    for (d, arg) in args.iter().enumerate() {
+        let slope = expr::derivative(arg, l as i64)?;
+        let want = if d == 0 { Rational::ONE } else { Rational::ZERO };
+        if slope != want && !(d == 0 && slope.is_zero()) {
+            dense = false;
+        }
+    }
+    Some(dense)
+}
+
+/// Features of every stage of a complete nest.
+pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: &RootBounds) -> Vec<StageFeatures> {
+    let mut out = vec![StageFeatures::default(); dag.raw.stages.len()];
+    for f in dag.scheduled_funcs() {
+        let Some(choice) = nest.choice(f) else {
+            continue;
         };
-        let mut outer_extents = std::collections::HashMap::new();
-        for split in &sp.splits {
-            if let Some(e) = extent_of(&split.old) {
-                let factor = split.factor.max(1) as i64;
-                outer_extents.insert(split.outer.clone(), (e + factor - 1) / factor);
-                if sp.vectorize == split.inner {
-                    rows[s][4] = factor as f32;
-                    rows[s][5] = factor as f32;
+        let bytes_per_point = dag.bytes_per_point(f) as f64;
+        for (k, s) in dag.stages_of(f).enumerate() {
+            let row = &mut out[s];
+            if choice.placement == Placement::Inline {
+                row.inlined = 1.0;
+                continue;
+            }
+            let tiling = &choice.stages[k];
+            let stage = dag.stage(s);
+            let productions = bounds.productions[f];
+            let loops = &bounds.loops[s];
+            let per_production = points(loops);
+            let region_points = points(&bounds.region[f]);
+            row.computed_at_root = (choice.placement == Placement::Root) as u8 as f64;
+            row.num_realizations = productions;
+            row.num_productions = productions;
+            row.points_computed_per_production = per_production;
+            row.points_computed_per_realization = per_production;
+            row.points_computed_total = per_production * productions;
+            row.points_computed_minimum = points(&root.loops[s]);
+            let (own_ops, inlined_ops) = ops_per_point(dag, nest, s, 0);
+            row.inlined_ops = inlined_ops;
+            row.ops_per_point = own_ops + inlined_ops;
+
+            let lanes = tiling.vector.map(|(_, lanes)| lanes).unwrap_or(1) as f64;
+            row.vector_size = lanes;
+            row.native_vector_size = crate::tiling::vector_lanes(dag, s) as f64;
+            let innermost_pure = stage.loops.iter().position(|l| !l.is_rvar);
+            row.innermost_loop_extent = match tiling.vector {
+                Some(_) => lanes,
+                None => stage.loops.first().map(|_| tiling.tile[0].max(1) as f64).unwrap_or(1.0),
+            };
+            row.innermost_pure_loop_extent = innermost_pure.map(|l| tiling.tile[l] as f64).unwrap_or(1.0);
+            row.unrolled_loop_extent = 1.0;
+            if tiling.vector.is_some() {
+                row.num_vectors = row.points_computed_total / lanes;
+            } else {
+                row.num_scalars = row.points_computed_total;
+            }
+
+            let tasks: f64 = tiling
+                .parallel
+                .iter()
+                .map(|&l| (loops[l].extent() as f64 / tiling.tile[l].max(1) as f64).ceil())
+                .product();
+            row.inner_parallelism = if tiling.parallel.is_empty() { 1.0 } else { tasks };
+            row.outer_parallelism = enclosing_parallelism(dag, nest, s, bounds);
+
+            row.bytes_at_realization = region_points * bytes_per_point;
+            row.bytes_at_production = row.bytes_at_realization;
+            row.bytes_at_root = points(&root.computed[f]) * bytes_per_point;
+            row.innermost_bytes_at_realization =
+                bounds.region[f].first().map(|s| s.extent() as f64).unwrap_or(1.0) * bytes_per_point;
+            row.innermost_bytes_at_root =
+                root.computed[f].first().map(|s| s.extent() as f64).unwrap_or(1.0) * bytes_per_point;
+
+            // Loads from computed producers (inlined ones read through to theirs).
+            let tile_points: f64 = tiling.tile.iter().map(|&t| t.max(1) as f64).product();
+            for &e in &dag.edges_into_stage[s] {
+                let edge = &dag.raw.edges[e];
+                let p = edge.producer as usize;
+                if nest.choice(p).map(|c| c.placement) == Some(Placement::Inline) {
+                    continue;
+                }
+                let p_bytes = dag.bytes_per_point(p) as f64;
+                let symbols: Vec<i64> = loops.iter().flat_map(|l| [l.min, l.max]).collect();
+                let footprint: Vec<crate::bounds::Span> = dag.footprints[e]
+                    .iter()
+                    .map(|pair| {
+                        let none = || String::new();
+                        let min = pair.min.eval(&symbols, &none).unwrap_or(0);
+                        let max = pair.max.eval(&symbols, &none).unwrap_or(0);
+                        crate::bounds::Span::new(min, max)
+                    })
+                    .collect();
+                row.unique_bytes_read_per_realization += points(&footprint) * p_bytes;
+                row.unique_lines_read_per_realization += lines(&footprint, p_bytes);
+                row.allocation_bytes_read_per_realization += points(&bounds.region[p]) * p_bytes;
+                // Per inner tile: the footprint scaled by the tile's share of the production.
+                let share = (tile_points / per_production.max(1.0)).min(1.0);
+                row.bytes_read_per_tile += points(&footprint) * p_bytes * share;
+                row.lines_read_per_tile += lines(&footprint, p_bytes) * share;
+            }
+            if let Some((v, _)) = tiling.vector {
+                for load in &stage.loads {
+                    match dense_along(&load.args, v) {
+                        Some(true) => row.vector_loads_per_vector += 1.0,
+                        Some(false) | None => {
+                            let broadcast = load
+                                .args
+                                .iter()
+                                .all(|a| expr::derivative(a, v as i64).is_some_and(|r| r.is_zero()));
+                            if broadcast {
+                                row.vector_loads_per_vector += 1.0;
+                            } else {
+                                row.scalar_loads_per_vector += lanes;
+                            }
+                        }
+                    }
                 }
             }
+            row.working_set = dag
+                .scheduled_funcs()
+                .filter(|&g| nest.choice(g).map(|c| c.placement) == Some(Placement::At(s)))
+                .map(|g| points(&bounds.region[g]) * dag.bytes_per_point(g) as f64)
+                .sum();
         }
-        let parallel: i64 = sp
-            .parallel
-            .iter()
-            .map(|v| outer_extents.get(v).copied().or_else(|| extent_of(v)).unwrap_or(1))
-            .product();
-        rows[s][6] = parallel.max(1) as f32;
     }
-    rows
+    out
+}
+
+/// Parallel tasks of the root stage whose parallel loops enclose stage `s` (1 if none).
+fn enclosing_parallelism(dag: &Dag, nest: &LoopNest, s: usize, bounds: &NestBounds) -> f64 {
+    let chain = nest.chain(dag, s);
+    let outermost = chain[0];
+    let f = dag.stage(outermost).func as usize;
+    let Some(choice) = nest.choice(f) else {
+        return 1.0;
+    };
+    let k = outermost - dag.stages_of(f).start;
+    let tiling = &choice.stages[k];
+    let loops = &bounds.loops[outermost];
+    tiling
+        .parallel
+        .iter()
+        .map(|&l| (loops[l].extent() as f64 / tiling.tile[l].max(1) as f64).ceil())
+        .product::<f64>()
+        .max(1.0)
 }

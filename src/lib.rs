@@ -9,15 +9,23 @@
 //! - [`dag_dump`]: the text dump of the analysed pipeline (`HALIDE_GCN_DUMP_DAG`).
 //! - [`bounds`]: regions required/computed and loop extents when every Func is at root.
 //! - [`pipeline_features`]: schedule-independent per-stage features.
+//! - [`loop_nest`]: the schedule space (placements and tilings) and its conversion to a plan.
+//! - [`nest_bounds`]: regions and loop extents per production under a loop nest.
+//! - [`tiling`]: candidate and default tilings of a stage.
+//! - [`features`]: schedule features per stage.
+//! - [`cost_model`]: the batched cost-model interface; [`analytic`]: the analytic model.
+//! - [`search`]: the beam search.
 //! - [`plan`]: building a [`bridge::ffi::SchedulePlan`] stage by stage.
 //! - [`first_scheduler`]: the simple schedule used until the search lands (its fallback later).
 //! - [`featurization`]: the versioned featurization blob (`-e featurization`) and its reader.
 //! - [`entry`]: the function the glue calls; no panic or error crosses it unhandled.
 //!
-//! Start reading at [`entry`], then [`first_scheduler`].
+//! Start reading at [`entry`], then [`search`].
 
+pub mod analytic;
 pub mod bounds;
 pub mod bridge;
+pub mod cost_model;
 
 pub use entry::autoschedule;
 
@@ -29,8 +37,12 @@ pub mod expr;
 pub mod featurization;
 pub mod features;
 pub mod first_scheduler;
+pub mod loop_nest;
+pub mod nest_bounds;
 pub mod params;
 pub mod pipeline_features;
 pub mod plan;
+pub mod search;
+pub mod tiling;
 
 pub use error::{Error, Result};

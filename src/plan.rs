@@ -98,6 +98,15 @@ impl StagePlanBuilder {
         self.reordered = true;
     }
 
+    /// Sets the complete loop order, innermost first (every current loop exactly once).
+    pub fn set_order(&mut self, order: Vec<String>) {
+        debug_assert_eq!(order.len(), self.order.len());
+        if order != self.order {
+            self.order = order;
+            self.reordered = true;
+        }
+    }
+
     pub fn vectorize(&mut self, var: &str) {
         self.plan.vectorize = var.to_string();
     }

@@ -1,0 +1,104 @@
+//! The analytic cost model (`cost_model=analytic`): a run-time estimate from the schedule
+//! features, per stage, summed. Documented in docs/cost_model.md.
+//!
+//! Per computed stage, in cycles of one core:
+//! - arithmetic: every vector or scalar step costs its operations (`ops_per_point`, inlined
+//!   producers included), plus one scalar load per lane for each load that does not vectorize;
+//! - memory: the cache lines read per realization from each producer, priced by where the
+//!   producer's allocation lives (L1, L2 or DRAM by its size), plus the bytes written;
+//! - overheads: an allocation per realization and a task launch per parallel task.
+//! The total is divided by the cores the stage can use: the parallel tasks around it, capped
+//! by `parallelism`, with the imbalance of the last round of tasks.
+//! The constants are properties of a typical x86-64 core, named below with their reasons; none
+//! is tuned to a pipeline.
+
+use crate::cost_model::CostModel;
+use crate::dag::Dag;
+use crate::error::Result;
+use crate::features::{StageFeatures, CACHE_LINE_BYTES};
+
+/// Nominal core clock, cycles per second.
+const CLOCK_HZ: f64 = 3.0e9;
+/// Per-core cache capacities (bytes) that decide where a producer's allocation is read from.
+const L1_BYTES: f64 = 32.0 * 1024.0;
+const L2_BYTES: f64 = 1024.0 * 1024.0;
+/// Sustained read bandwidth per core, bytes per cycle, from L1, L2 and DRAM.
+const L1_BYTES_PER_CYCLE: f64 = 64.0;
+const L2_BYTES_PER_CYCLE: f64 = 32.0;
+const DRAM_BYTES_PER_CYCLE: f64 = 6.0;
+/// Cost of one heap allocation and free (halide_malloc), cycles.
+const ALLOCATION_CYCLES: f64 = 300.0;
+/// Cost of dispatching one parallel task through Halide's thread pool, cycles.
+const TASK_CYCLES: f64 = 2000.0;
+
+/// Run-time estimate from features; no state but the configured core count.
+#[derive(Debug, Clone)]
+pub struct AnalyticCostModel {
+    parallelism: f64,
+    queue: Vec<Vec<StageFeatures>>,
+}
+
+impl AnalyticCostModel {
+    pub fn new(parallelism: u32) -> Self {
+        AnalyticCostModel {
+            parallelism: parallelism.max(1) as f64,
+            queue: Vec::new(),
+        }
+    }
+
+    fn bytes_per_cycle(allocation_bytes: f64) -> f64 {
+        if allocation_bytes <= L1_BYTES {
+            L1_BYTES_PER_CYCLE
+        } else if allocation_bytes <= L2_BYTES {
+            L2_BYTES_PER_CYCLE
+        } else {
+            DRAM_BYTES_PER_CYCLE
+        }
+    }
+
+    /// Seconds for one stage.
+    pub fn stage_seconds(&self, f: &StageFeatures) -> f64 {
+        if f.inlined > 0.0 || f.points_computed_total <= 0.0 {
+            return 0.0;
+        }
+        let steps = f.num_vectors + f.num_scalars;
+        let arithmetic = steps * f.ops_per_point + f.num_vectors * f.scalar_loads_per_vector;
+
+        // Reads: producers' lines per realization, priced by the producers' allocation size
+        // (the average allocation read stands for where those lines come from).
+        let producers = f.allocation_bytes_read_per_realization.max(1.0);
+        let read_bytes = f.num_realizations * f.unique_lines_read_per_realization * CACHE_LINE_BYTES;
+        let reads = read_bytes / Self::bytes_per_cycle(producers);
+        let writes = f.points_computed_total * (f.bytes_at_realization / f.points_computed_per_realization.max(1.0))
+            / Self::bytes_per_cycle(f.bytes_at_realization);
+        let allocations = if f.computed_at_root > 0.0 { 1.0 } else { f.num_realizations } * ALLOCATION_CYCLES;
+
+        let tasks = (f.inner_parallelism * f.outer_parallelism).max(1.0);
+        let cores = tasks.min(self.parallelism);
+        let rounds = (tasks / self.parallelism).ceil().max(1.0);
+        let imbalance = rounds * self.parallelism.min(tasks) / tasks;
+        let launch = if f.inner_parallelism > 1.0 { f.inner_parallelism * TASK_CYCLES / cores } else { 0.0 };
+
+        ((arithmetic + reads + writes) * imbalance / cores + allocations + launch) / CLOCK_HZ
+    }
+}
+
+impl CostModel for AnalyticCostModel {
+    fn set_pipeline(&mut self, _dag: &Dag) -> Result<()> {
+        self.queue.clear();
+        Ok(())
+    }
+
+    fn enqueue(&mut self, stages: Vec<StageFeatures>) -> usize {
+        self.queue.push(stages);
+        self.queue.len() - 1
+    }
+
+    fn evaluate(&mut self) -> Result<Vec<f64>> {
+        let queue = std::mem::take(&mut self.queue);
+        Ok(queue
+            .iter()
+            .map(|stages| stages.iter().map(|f| self.stage_seconds(f)).sum())
+            .collect())
+    }
+}

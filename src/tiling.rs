@@ -1,0 +1,149 @@
+//! Candidate tilings of a stage for the search, and the default tiling of a stage that has not
+//! been decided yet (what the cost model assumes for it).
+//!
+//! Tile extents are spaced geometrically (×4 steps, DESIGN §6) on the innermost three pure
+//! loops; the loop of storage dimension 0 is tiled in multiples of the natural vector width of
+//! the narrowest type the stage touches, and vectorized when its extent allows. Outer pure loops
+//! of root stages run in parallel until there are enough tasks for `parallelism` cores.
+
+use crate::bounds::Span;
+use crate::dag::Dag;
+use crate::loop_nest::StageTiling;
+use crate::pipeline_features::scalar_class;
+
+/// Most tile candidates kept per stage (spread over the range of tile sizes).
+const MAX_CANDIDATES: usize = 12;
+/// Largest inner tile, in points: beyond this a tile no longer fits any cache level usefully.
+const MAX_TILE_POINTS: i64 = 1 << 16;
+/// Pure loops (innermost first) whose tile extent the search varies; outer ones are untiled.
+const TILED_LOOPS: usize = 3;
+
+/// Natural vector lanes for the narrowest type stage `s` stores or loads.
+pub fn vector_lanes(dag: &Dag, s: usize) -> i64 {
+    let stage = dag.stage(s);
+    let func = dag.func(stage.func as usize);
+    let narrowest = func
+        .types
+        .iter()
+        .chain(stage.loads.iter().map(|l| &l.scalar_type))
+        .map(|&t| scalar_class(t))
+        .min()
+        .unwrap_or(0);
+    let lanes = &dag.raw.target.natural_vector_lanes;
+    lanes.get(narrowest).copied().unwrap_or(1).max(1) as i64
+}
+
+/// The loop to vectorize (the pure loop over storage dimension 0) if it is long enough.
+fn vector_loop(dag: &Dag, s: usize, loops: &[Span]) -> Option<(usize, i64)> {
+    let lanes = vector_lanes(dag, s);
+    let l = dag.stage(s).loops.iter().position(|l| !l.is_rvar && l.pure_dim == 0)?;
+    (lanes > 1 && loops[l].extent() >= lanes).then_some((l, lanes))
+}
+
+/// Outer pure loops to parallelize, outermost first, until their tile counts give at least
+/// `parallelism` tasks.
+fn parallel_loops(dag: &Dag, s: usize, loops: &[Span], tile: &[i64], parallelism: u32) -> Vec<usize> {
+    if parallelism <= 1 {
+        return Vec::new();
+    }
+    let mut chosen = Vec::new();
+    let mut tasks = 1;
+    for l in (0..loops.len()).rev() {
+        if dag.stage(s).loops[l].is_rvar {
+            continue;
+        }
+        let count = (loops[l].extent() + tile[l] - 1) / tile[l].max(1);
+        if count <= 1 {
+            continue;
+        }
+        chosen.push(l);
+        tasks *= count;
+        if tasks >= parallelism as i64 {
+            break;
+        }
+    }
+    chosen
+}
+
+fn tiling(dag: &Dag, s: usize, loops: &[Span], tile: Vec<i64>, at_root: bool, parallelism: u32) -> StageTiling {
+    let vector = vector_loop(dag, s, loops).filter(|&(l, lanes)| tile[l] % lanes == 0);
+    let parallel = if at_root {
+        parallel_loops(dag, s, loops, &tile, parallelism)
+    } else {
+        Vec::new()
+    };
+    StageTiling { tile, vector, parallel }
+}
+
+/// The tiling assumed for an undecided stage, and the one the first scheduler uses: one vector
+/// of storage dimension 0 per inner tile, everything else outer.
+pub fn default_tiling(dag: &Dag, s: usize, loops: &[Span], at_root: bool, parallelism: u32) -> StageTiling {
+    let mut tile: Vec<i64> = dag.stage(s).loops.iter().map(|_| 1).collect();
+    if let Some((l, lanes)) = vector_loop(dag, s, loops) {
+        tile[l] = lanes;
+    }
+    tiling(dag, s, loops, tile, at_root, parallelism)
+}
+
+fn geometric(first: i64, extent: i64) -> Vec<i64> {
+    let mut sizes = Vec::new();
+    let mut t = first.max(1);
+    while t < extent {
+        sizes.push(t);
+        t *= 4;
+    }
+    sizes.push(extent.max(1));
+    sizes
+}
+
+/// Candidate tilings of stage `s` whose loops (per production) are `loops`.
+pub fn candidate_tilings(dag: &Dag, s: usize, loops: &[Span], at_root: bool, parallelism: u32) -> Vec<StageTiling> {
+    let stage = dag.stage(s);
+    let vector = vector_loop(dag, s, loops);
+    let pure: Vec<usize> = (0..loops.len()).filter(|&l| !stage.loops[l].is_rvar).collect();
+    let mut options: Vec<Vec<i64>> = vec![vec![1]; loops.len()];
+    for (rank, &l) in pure.iter().enumerate() {
+        let extent = loops[l].extent().max(1);
+        options[l] = match vector {
+            Some((v, lanes)) if v == l => geometric(lanes, extent).into_iter().map(|t| t - t % lanes).filter(|&t| t > 0).collect(),
+            _ if rank < TILED_LOOPS => geometric(1, extent),
+            _ => vec![1],
+        };
+        options[l].dedup();
+    }
+    let mut tiles: Vec<Vec<i64>> = vec![Vec::new()];
+    for opts in &options {
+        tiles = tiles
+            .into_iter()
+            .flat_map(|prefix| {
+                opts.iter().map(move |&t| {
+                    let mut next = prefix.clone();
+                    next.push(t);
+                    next
+                })
+            })
+            .collect();
+    }
+    tiles.retain(|t| t.iter().product::<i64>() <= MAX_TILE_POINTS);
+    if at_root && parallelism > 1 {
+        let tasks = |t: &Vec<i64>| -> i64 {
+            pure.iter().map(|&l| (loops[l].extent() + t[l] - 1) / t[l]).product()
+        };
+        let enough: Vec<Vec<i64>> = tiles.iter().filter(|t| tasks(t) >= parallelism as i64).cloned().collect();
+        if !enough.is_empty() {
+            tiles = enough;
+        }
+    }
+    tiles.sort_by_key(|t| (t.iter().product::<i64>(), t.clone()));
+    if tiles.len() > MAX_CANDIDATES {
+        let step = tiles.len() as f64 / MAX_CANDIDATES as f64;
+        tiles = (0..MAX_CANDIDATES).map(|i| tiles[(i as f64 * step) as usize].clone()).collect();
+    }
+    if tiles.is_empty() {
+        return vec![default_tiling(dag, s, loops, at_root, parallelism)];
+    }
+    tiles
+        .into_iter()
+        .map(|t| tiling(dag, s, loops, t, at_root, parallelism))
+        .collect()
+}
