@@ -141,9 +141,10 @@ void walk_plan(const ExportedPipeline &exported, const SchedulePlan &plan, PlanS
             if (where == Placement::At) {
                 check_stage(at.stage);
                 const DagStage &at_stage = dag.stages[at.stage];
-                // Halide names the loops of a Func without updates with no stage index (-1);
-                // a LoopLevel must use the same form to match them.
-                const int stage_index = dag.funcs[at_stage.func].num_stages == 1 ? -1 : at_stage.index;
+                // Halide's legality check compares against loop levels it builds with no stage
+                // index (-1), and places the computation at the matching loop that uses the
+                // Func; an explicit index would never match.
+                const int stage_index = -1;
                 sink.place(compute, fp.func, where, at_stage.func, stage_index, ref(at.stage, at.loop_var));
             } else {
                 sink.place(compute, fp.func, where, -1, -1, VarRef{});

@@ -5,7 +5,8 @@
 //! - arithmetic: every vector or scalar step costs its operations (`ops_per_point`, inlined
 //!   producers included), plus one scalar load per lane for each load that does not vectorize;
 //! - memory: the cache lines read per realization from each producer, priced by where the
-//!   producer's allocation lives (L1, L2 or DRAM by its size), plus the bytes written;
+//!   producer's allocation lives (L1, L2 or DRAM by its size) and by how contiguous the tile's
+//!   runs along storage dimension 0 are (short runs defeat prefetching), plus the bytes written;
 //! - overheads: an allocation per realization and a task launch per parallel task.
 //! The total is divided by the cores the stage can use: the parallel tasks around it, capped
 //! by `parallelism`, with the imbalance of the last round of tasks.
@@ -26,6 +27,11 @@ const L2_BYTES: f64 = 1024.0 * 1024.0;
 const L1_BYTES_PER_CYCLE: f64 = 64.0;
 const L2_BYTES_PER_CYCLE: f64 = 32.0;
 const DRAM_BYTES_PER_CYCLE: f64 = 6.0;
+/// Contiguous bytes a hardware stream prefetcher needs to reach full DRAM bandwidth; shorter
+/// runs (tall, narrow tiles) waste most of each DRAM burst and page.
+const PREFETCH_RUN_BYTES: f64 = 1024.0;
+/// Contiguous bytes for full L2 bandwidth (a few adjacent lines per run).
+const L2_RUN_BYTES: f64 = 256.0;
 /// Cost of one heap allocation and free (halide_malloc), cycles.
 const ALLOCATION_CYCLES: f64 = 300.0;
 /// Cost of dispatching one parallel task through Halide's thread pool, cycles.
@@ -46,13 +52,15 @@ impl AnalyticCostModel {
         }
     }
 
-    fn bytes_per_cycle(allocation_bytes: f64) -> f64 {
+    /// Bandwidth for data of an allocation of this size, read in runs of `run_bytes`.
+    fn bytes_per_cycle(allocation_bytes: f64, run_bytes: f64) -> f64 {
+        let run = run_bytes.max(1.0);
         if allocation_bytes <= L1_BYTES {
             L1_BYTES_PER_CYCLE
         } else if allocation_bytes <= L2_BYTES {
-            L2_BYTES_PER_CYCLE
+            L2_BYTES_PER_CYCLE * (run / L2_RUN_BYTES).min(1.0)
         } else {
-            DRAM_BYTES_PER_CYCLE
+            DRAM_BYTES_PER_CYCLE * (run / PREFETCH_RUN_BYTES).min(1.0)
         }
     }
 
@@ -68,9 +76,9 @@ impl AnalyticCostModel {
         // (the average allocation read stands for where those lines come from).
         let producers = f.allocation_bytes_read_per_realization.max(1.0);
         let read_bytes = f.num_realizations * f.unique_lines_read_per_realization * CACHE_LINE_BYTES;
-        let reads = read_bytes / Self::bytes_per_cycle(producers);
+        let reads = read_bytes / Self::bytes_per_cycle(producers, f.read_run_bytes.max(CACHE_LINE_BYTES));
         let writes = f.points_computed_total * (f.bytes_at_realization / f.points_computed_per_realization.max(1.0))
-            / Self::bytes_per_cycle(f.bytes_at_realization);
+            / Self::bytes_per_cycle(f.bytes_at_realization, f.write_run_bytes);
         let allocations = if f.computed_at_root > 0.0 { 1.0 } else { f.num_realizations } * ALLOCATION_CYCLES;
 
         let tasks = (f.inner_parallelism * f.outer_parallelism).max(1.0);

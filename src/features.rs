@@ -49,6 +49,8 @@ pub const SCHEDULE_FEATURE_NAMES: &[&str] = &[
     "vector_loads_per_vector",
     "bytes_read_per_tile",
     "lines_read_per_tile",
+    "read_run_bytes",
+    "write_run_bytes",
 ];
 
 /// Features of one stage under one loop nest. Units in docs/features.md.
@@ -86,6 +88,11 @@ pub struct StageFeatures {
     pub vector_loads_per_vector: f64,
     pub bytes_read_per_tile: f64,
     pub lines_read_per_tile: f64,
+    /// Shortest contiguous run (bytes along storage dimension 0) that one inner tile reads
+    /// from a computed producer.
+    pub read_run_bytes: f64,
+    /// Contiguous run (bytes along storage dimension 0) that one inner tile writes.
+    pub write_run_bytes: f64,
 }
 
 impl StageFeatures {
@@ -124,6 +131,8 @@ impl StageFeatures {
             self.vector_loads_per_vector,
             self.bytes_read_per_tile,
             self.lines_read_per_tile,
+            self.read_run_bytes,
+            self.write_run_bytes,
         ]
         .iter()
         .map(|&v| v as f32)
@@ -258,6 +267,21 @@ pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: 
                         crate::bounds::Span::new(min, max)
                     })
                     .collect();
+                let tile_symbols: Vec<i64> = loops
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(l, span)| {
+                        let extent = if stage.loops[l].is_rvar { 1 } else { tiling.tile[l].max(1) };
+                        [span.min, (span.min + extent - 1).min(span.max)]
+                    })
+                    .collect();
+                if let Some(pair) = dag.footprints[e].first() {
+                    let none = || String::new();
+                    let min = pair.min.eval(&tile_symbols, &none).unwrap_or(0);
+                    let max = pair.max.eval(&tile_symbols, &none).unwrap_or(0);
+                    let run = (max - min + 1).max(1) as f64 * p_bytes;
+                    row.read_run_bytes = if row.read_run_bytes == 0.0 { run } else { row.read_run_bytes.min(run) };
+                }
                 row.unique_bytes_read_per_realization += points(&footprint) * p_bytes;
                 row.unique_lines_read_per_realization += lines(&footprint, p_bytes);
                 row.allocation_bytes_read_per_realization += points(&bounds.region[p]) * p_bytes;
@@ -284,6 +308,13 @@ pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: 
                     }
                 }
             }
+            row.write_run_bytes = stage
+                .loops
+                .iter()
+                .position(|l| !l.is_rvar && l.pure_dim == 0)
+                .map(|l| tiling.tile[l].max(1) as f64)
+                .unwrap_or(1.0)
+                * bytes_per_point;
             row.working_set = dag
                 .scheduled_funcs()
                 .filter(|&g| nest.choice(g).map(|c| c.placement) == Some(Placement::At(s)))

@@ -138,6 +138,18 @@ pub fn beam_search(dag: &Dag, root: &RootBounds, params: &Params, model: &mut dy
         states_evaluated += children.len();
         let mut ranked: Vec<(LoopNest, f64)> = children.into_iter().zip(costs).collect();
         ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if crate::entry::debug_level() >= 3 {
+            for (nest, cost) in ranked.iter().take(5) {
+                let choice = nest.choice(f).expect("just decided");
+                eprintln!(
+                    "Gcn search: {} -> {:?} tiles {:?}: {:.4} ms",
+                    dag.func(f).name,
+                    choice.placement,
+                    choice.stages.iter().map(|t| t.tile.clone()).collect::<Vec<_>>(),
+                    cost * 1e3
+                );
+            }
+        }
         let mut seen = HashSet::new();
         beam = ranked
             .into_iter()

@@ -75,12 +75,14 @@ fn tiling(dag: &Dag, s: usize, loops: &[Span], tile: Vec<i64>, at_root: bool, pa
     StageTiling { tile, vector, parallel }
 }
 
-/// The tiling assumed for an undecided stage, and the one the first scheduler uses: one vector
-/// of storage dimension 0 per inner tile, everything else outer.
+/// The tiling assumed for an undecided stage: storage dimension 0 vectorized along whole rows,
+/// everything else outer.
 pub fn default_tiling(dag: &Dag, s: usize, loops: &[Span], at_root: bool, parallelism: u32) -> StageTiling {
     let mut tile: Vec<i64> = dag.stage(s).loops.iter().map(|_| 1).collect();
     if let Some((l, lanes)) = vector_loop(dag, s, loops) {
-        tile[l] = lanes;
+        // Whole rows of vectors: long contiguous runs, as a plain vectorized loop would do.
+        let extent = loops[l].extent();
+        tile[l] = extent - extent % lanes;
     }
     tiling(dag, s, loops, tile, at_root, parallelism)
 }

@@ -1,0 +1,90 @@
+//! The beam search over the test-pipeline library: every pipeline stays exactly correct under
+//! beam sizes 1, 4 and 32 and under dropout sampling with seeds 1–5 (beam 1, the way training
+//! schedules are drawn); a seed always gives the same schedule; different seeds give different
+//! schedules.
+
+mod support;
+
+use std::collections::HashSet;
+use support::*;
+
+fn schedule_source(dir: &std::path::Path, pipeline: &str) -> String {
+    let text = std::fs::read_to_string(dir.join(format!("{pipeline}.schedule.h"))).unwrap();
+    // The header names the parameters; the body is the schedule itself.
+    text[text.find("inline void apply_schedule").unwrap()..].to_string()
+}
+
+fn check_every_configuration(pipeline: &str) {
+    for beam in ["1", "4", "32"] {
+        check_gcn_matches_reference(pipeline, &[("beam_size", beam)], &["schedule"]);
+    }
+    for seed in ["1", "2", "3", "4", "5"] {
+        check_gcn_matches_reference(
+            pipeline,
+            &[("beam_size", "1"), ("random_dropout", "50"), ("random_dropout_seed", seed)],
+            &["schedule"],
+        );
+    }
+}
+
+macro_rules! search_tests {
+    ($($name:ident),* $(,)?) => {
+        mod every_configuration {
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    check_every_configuration(stringify!($name));
+                }
+            )*
+        }
+    };
+}
+
+search_tests!(
+    pointwise_mixed,
+    separable_blur,
+    stencil_chain,
+    pyramid,
+    histogram,
+    boundary,
+    scalar_param,
+    matmul,
+    conv_relu,
+    max_pool,
+    scan,
+    multi_output,
+    tuple_func,
+    multi_update,
+    diamond,
+    transpose,
+    lookup_table,
+);
+
+#[test]
+fn same_seed_gives_the_same_schedule() {
+    let params = [("beam_size", "1"), ("random_dropout", "30"), ("random_dropout_seed", "11")];
+    let first = check_gcn_matches_reference("pyramid", &params, &["schedule"]);
+    let first = schedule_source(&first, "pyramid");
+    let second = check_gcn_matches_reference("pyramid", &params, &["schedule"]);
+    assert_eq!(first, schedule_source(&second, "pyramid"));
+}
+
+#[test]
+fn twenty_dropout_seeds_give_at_least_fifteen_schedules() {
+    // The stencil chain has 8 stencil stages plus the boundary condition: >= 5 stages.
+    let mut distinct = HashSet::new();
+    for seed in 1..=20 {
+        let dir = fresh_dir(&format!("diversity-{seed}"));
+        let seed = seed.to_string();
+        let out = generate(
+            "stencil_chain",
+            &dir,
+            &["schedule"],
+            &gcn_args(&[("beam_size", "1"), ("random_dropout", "10"), ("random_dropout_seed", &seed)]),
+        );
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        distinct.insert(schedule_source(&dir, "stencil_chain"));
+    }
+    assert!(distinct.len() >= 15, "only {} distinct schedules from 20 seeds", distinct.len());
+}
