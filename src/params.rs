@@ -22,6 +22,15 @@ pub struct Params {
     pub disable_subtiling: bool,
     /// Upper bound in bytes on memory a schedule may allocate; `None` for no limit.
     pub memory_limit: Option<u64>,
+    /// Which cost model ranks candidate schedules.
+    pub cost_model: CostModelKind,
+}
+
+/// The cost models `autoscheduler.cost_model` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostModelKind {
+    /// The analytic model of src/analytic.rs.
+    Analytic,
 }
 
 /// Every key accepted, in the order the error message lists them.
@@ -32,6 +41,7 @@ pub const ACCEPTED_KEYS: &[&str] = &[
     "random_dropout_seed",
     "disable_subtiling",
     "memory_limit",
+    "cost_model",
 ];
 
 impl Default for Params {
@@ -45,6 +55,7 @@ impl Default for Params {
             random_dropout_seed: 0,
             disable_subtiling: false,
             memory_limit: None,
+            cost_model: CostModelKind::Analytic,
         }
     }
 }
@@ -116,6 +127,19 @@ impl Params {
                         )?),
                     }
                 }
+                "cost_model" => {
+                    params.cost_model = match value.trim() {
+                        "analytic" => CostModelKind::Analytic,
+                        "gcn" => {
+                            return Err(Error::Param(
+                                "autoscheduler.cost_model=gcn is not available yet: the GCN cost model \
+                                 has not landed; use autoscheduler.cost_model=analytic"
+                                    .to_string(),
+                            ))
+                        }
+                        _ => return Err(bad_value(key, value, "'analytic'")),
+                    }
+                }
                 "weights_path" => {
                     return Err(Error::Param(format!(
                         "unknown parameter autoscheduler.weights_path='{value}': Gcn does not read \
@@ -158,6 +182,7 @@ mod tests {
             ("random_dropout_seed", "7"),
             ("disable_subtiling", "1"),
             ("memory_limit", "1000000"),
+            ("cost_model", "analytic"),
         ]))
         .unwrap();
         assert_eq!(
@@ -168,7 +193,8 @@ mod tests {
                 random_dropout: 50,
                 random_dropout_seed: 7,
                 disable_subtiling: true,
-                memory_limit: Some(1_000_000)
+                memory_limit: Some(1_000_000),
+                cost_model: CostModelKind::Analytic,
             }
         );
     }

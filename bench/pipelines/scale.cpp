@@ -1,7 +1,7 @@
 // bench/pipelines/scale.cpp — pipelines that test how the autoscheduler scales with the
 // number of stages: a long stencil chain (default 100 stages) and a deep conv net (default 20
 // blocks of conv, bias+ReLU: 60 stages). Their schedules are benchmarked, not compared with the
-// unscheduled pipeline (inlining 100 stencils unscheduled would take forever).
+// reference schedule with every Func at root, like every bench pipeline (`reference=true`).
 #include "Halide.h"
 
 using namespace Halide;
@@ -11,6 +11,7 @@ namespace {
 class LongStencilChain : public Generator<LongStencilChain> {
 public:
     GeneratorParam<int> stages{"stages", 100};
+    GeneratorParam<bool> reference{"reference", false};
     Input<Buffer<float, 2>> input{"input"};
     Output<Buffer<float, 2>> output{"output"};
 
@@ -25,17 +26,30 @@ public:
                 g(x, y) = (f(x, y - 1) + f(x, y) * 2.0f + f(x, y + 1)) * 0.25f;
             }
             f = g;
+            intermediates.push_back(g);
         }
         output(x, y) = f(x, y);
         input.set_estimates({{0, 1536}, {0, 1024}});
         output.set_estimates({{0, 1536}, {0, 1024}});
     }
+
+    void schedule() {
+        if (reference) {
+            for (Func &f : intermediates) {
+                f.compute_root();
+            }
+        }
+    }
+
+private:
+    std::vector<Func> intermediates;
 };
 
 // input(c, x, y): blocks of 3x3 conv (8 -> 8 channels), then bias + ReLU.
 class DeepConvNet : public Generator<DeepConvNet> {
 public:
     GeneratorParam<int> blocks{"blocks", 20};
+    GeneratorParam<bool> reference{"reference", false};
     Input<Buffer<float, 3>> input{"input"};
     Input<Buffer<float, 4>> weights{"weights"};
     Input<Buffer<float, 2>> bias{"bias"};
@@ -52,6 +66,8 @@ public:
             conv(c, x, y) += weights(r.x, r.y + 1, r.z + 1, c) * f(r.x, x + r.y, y + r.z);
             relu(c, x, y) = max(conv(c, x, y) + bias(c, b), 0.0f);
             f = relu;
+            intermediates.push_back(conv);
+            intermediates.push_back(relu);
         }
         output(c, x, y) = f(c, x, y);
         input.set_estimates({{0, C}, {0, X}, {0, Y}});
@@ -59,6 +75,17 @@ public:
         bias.set_estimates({{0, C}, {0, (int)blocks}});
         output.set_estimates({{0, C}, {0, X}, {0, Y}});
     }
+
+    void schedule() {
+        if (reference) {
+            for (Func &f : intermediates) {
+                f.compute_root();
+            }
+        }
+    }
+
+private:
+    std::vector<Func> intermediates;
 };
 
 }  // namespace

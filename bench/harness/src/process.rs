@@ -1,0 +1,92 @@
+//! Running child processes: checked runs for build steps, and measured runs (wall time, peak
+//! resident memory from wait4, a time limit) for autoscheduling.
+
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs a command; an error carries its stderr.
+pub fn run_checked(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed ({}):\n{}",
+            describe_status(out.status),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn describe_status(status: std::process::ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit {code}"),
+        (None, Some(signal)) => format!("signal {signal}"),
+        _ => "unknown status".to_string(),
+    }
+}
+
+/// What a measured run cost.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub seconds: f64,
+    pub peak_rss_bytes: u64,
+    /// None if it succeeded; otherwise why not (exit code, signal, time limit) and stderr's tail.
+    pub failure: Option<String>,
+}
+
+/// Runs `cmd` to completion or until `limit`, measuring wall time and peak RSS.
+pub fn run_measured(cmd: &mut Command, limit: Duration) -> Measured {
+    let start = Instant::now();
+    let stderr_path = std::env::temp_dir().join(format!("bench-stderr-{}", std::process::id()));
+    let stderr_file = std::fs::File::create(&stderr_path).ok();
+    cmd.stdout(Stdio::null());
+    if let Some(f) = stderr_file {
+        cmd.stderr(f);
+    }
+    let child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            return Measured {
+                seconds: 0.0,
+                peak_rss_bytes: 0,
+                failure: Some(format!("cannot start: {e}")),
+            }
+        }
+    };
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let mut timed_out = false;
+    loop {
+        // SAFETY: wait4 on our own child with valid out-pointers.
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if r == pid {
+            break;
+        }
+        if start.elapsed() > limit {
+            // SAFETY: signalling our own child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            timed_out = true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&stderr_path);
+    let tail: String = stderr.lines().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | ");
+    let failure = if timed_out {
+        Some(format!("over the {} s limit", limit.as_secs()))
+    } else if libc::WIFSIGNALED(status) {
+        Some(format!("killed by signal {}: {tail}", libc::WTERMSIG(status)))
+    } else if libc::WEXITSTATUS(status) != 0 {
+        Some(format!("exit {}: {tail}", libc::WEXITSTATUS(status)))
+    } else {
+        None
+    };
+    Measured {
+        seconds,
+        peak_rss_bytes: usage.ru_maxrss as u64 * 1024,
+        failure,
+    }
+}

@@ -1,0 +1,153 @@
+//! The benchmark report: per pipeline and scheduler, the run time (min and median of the
+//! interleaved rounds), the ratio of Gcn to each other scheduler and to the best of them, the
+//! autoscheduling time and peak memory, and whether the output matched the reference; geomeans
+//! at the bottom.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use crate::timing::{geomean, median, min};
+
+fn fmt_geomean(values: Option<&Vec<f64>>, unit: &str) -> String {
+    match values {
+        Some(v) if !v.is_empty() => format!("**{:.2}{unit}**", geomean(v)),
+        _ => "-".to_string(),
+    }
+}
+
+/// One scheduler on one pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct SchedulerResult {
+    pub schedule_seconds: f64,
+    pub peak_rss_bytes: u64,
+    pub failure: Option<String>,
+    pub mismatch: Option<String>,
+    pub runner: Option<PathBuf>,
+    pub samples_ms: Vec<f64>,
+}
+
+impl SchedulerResult {
+    fn best_ms(&self) -> Option<f64> {
+        (self.failure.is_none() && self.mismatch.is_none() && !self.samples_ms.is_empty()).then(|| min(&self.samples_ms))
+    }
+}
+
+/// Every scheduler on one pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct PipelineResult {
+    pub schedulers: BTreeMap<String, SchedulerResult>,
+}
+
+fn cell_time(r: &SchedulerResult) -> String {
+    match (&r.failure, &r.mismatch, r.best_ms()) {
+        (Some(f), _, _) => format!("failed: {}", f.chars().take(60).collect::<String>().replace('|', "/")),
+        (_, Some(m), _) => format!("WRONG: {m}"),
+        (_, _, Some(best)) => format!("{best:.3} ({:.3})", median(&r.samples_ms)),
+        _ => "-".to_string(),
+    }
+}
+
+/// The report as markdown.
+pub fn markdown(
+    pipelines: &[String],
+    schedulers: &[String],
+    results: &BTreeMap<String, PipelineResult>,
+    threads: u32,
+    rounds: usize,
+    beam_size: u32,
+    cost_model: &str,
+) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Benchmark: Gcn against Halide's autoschedulers\n");
+    let _ = writeln!(
+        md,
+        "Measured by `bash scripts/bench.sh` on this machine: target host-strict_float, {threads} threads and \
+         `parallelism={threads}` for every scheduler, Gcn with `cost_model={cost_model}` and beam {beam_size} \
+         (Adams2019 with the same beam), {rounds} interleaved timing rounds of RunGen `--benchmarks=all`. \
+         Times are milliseconds, best of the rounds (median in parentheses). Every schedule's output was \
+         compared byte for byte with the reference (every Func at root).\n"
+    );
+    let _ = write!(md, "| pipeline |");
+    for s in schedulers {
+        let _ = write!(md, " {s} ms |");
+    }
+    let others: Vec<&String> = schedulers.iter().filter(|s| *s != "Gcn").collect();
+    for s in &others {
+        let _ = write!(md, " Gcn/{s} |");
+    }
+    let _ = writeln!(md, " Gcn/best |");
+    let _ = writeln!(md, "|{}", "---|".repeat(1 + schedulers.len() + others.len() + 1));
+    let mut ratios: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for p in pipelines {
+        let Some(r) = results.get(p) else { continue };
+        let _ = write!(md, "| {p} |");
+        for s in schedulers {
+            let _ = write!(md, " {} |", r.schedulers.get(s).map(cell_time).unwrap_or_default());
+        }
+        let gcn = r.schedulers.get("Gcn").and_then(SchedulerResult::best_ms);
+        let mut best_other = f64::INFINITY;
+        for s in &others {
+            let other = r.schedulers.get(*s).and_then(SchedulerResult::best_ms);
+            match (gcn, other) {
+                (Some(g), Some(o)) => {
+                    ratios.entry(s.to_string()).or_default().push(g / o);
+                    best_other = best_other.min(o);
+                    let _ = write!(md, " {:.2} |", g / o);
+                }
+                _ => {
+                    let _ = write!(md, " - |");
+                }
+            }
+        }
+        match gcn {
+            Some(g) if best_other.is_finite() => {
+                ratios.entry("best".to_string()).or_default().push(g / best_other);
+                let _ = writeln!(md, " {:.2} |", g / best_other);
+            }
+            _ => {
+                let _ = writeln!(md, " - |");
+            }
+        }
+    }
+    let _ = write!(md, "| **geomean** |{}", " |".repeat(schedulers.len()));
+    for s in &others {
+        let _ = write!(md, " {} |", fmt_geomean(ratios.get(s.as_str()), ""));
+    }
+    let _ = writeln!(md, " {} |\n", fmt_geomean(ratios.get("best"), ""));
+    let _ = writeln!(md, "Ratios below 1 mean Gcn's code is faster.\n");
+
+    let _ = writeln!(md, "## Autoscheduling time (s) and peak memory (MiB) of the generator run\n");
+    let _ = write!(md, "| pipeline |");
+    for s in schedulers {
+        let _ = write!(md, " {s} |");
+    }
+    let _ = writeln!(md);
+    let _ = writeln!(md, "|{}", "---|".repeat(1 + schedulers.len()));
+    let mut times: BTreeMap<&String, Vec<f64>> = BTreeMap::new();
+    for p in pipelines {
+        let Some(r) = results.get(p) else { continue };
+        let _ = write!(md, "| {p} |");
+        for s in schedulers {
+            match r.schedulers.get(s) {
+                Some(x) if x.failure.is_none() => {
+                    times.entry(s).or_default().push(x.schedule_seconds);
+                    let _ = write!(md, " {:.2} s, {:.0} MiB |", x.schedule_seconds, x.peak_rss_bytes as f64 / (1 << 20) as f64);
+                }
+                Some(x) => {
+                    let _ = write!(md, " failed after {:.1} s |", x.schedule_seconds);
+                }
+                None => {
+                    let _ = write!(md, " - |");
+                }
+            }
+        }
+        let _ = writeln!(md);
+    }
+    let _ = write!(md, "| **geomean** |");
+    for s in schedulers {
+        let _ = write!(md, " {} |", fmt_geomean(times.get(s), " s"));
+    }
+    let _ = writeln!(md, "\n\nThe generator run includes compiling the pipeline; all schedulers pay that alike.");
+    md
+}

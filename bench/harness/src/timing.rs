@@ -1,0 +1,45 @@
+//! Benchmarking runners under RunGen: best time per run of `--benchmarks=all` at a fixed
+//! thread count, repeated in interleaved rounds by the caller.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::process::run_checked;
+
+/// Best milliseconds per iteration of one RunGen benchmark run.
+pub fn best_ms(runner: &Path, threads: u32) -> Result<f64, String> {
+    let out = run_checked(
+        Command::new(runner)
+            .env("HL_NUM_THREADS", threads.to_string())
+            .args(["--benchmarks=all", "--estimate_all", "--parsable_output", "--benchmark_min_time=0.1"]),
+    )?;
+    out.lines()
+        .find_map(|l| {
+            let mut words = l.split_whitespace();
+            words.next()?;
+            (words.next()? == "BEST_TIME_MSEC_PER_ITER").then(|| words.next()?.parse().ok())?
+        })
+        .ok_or_else(|| format!("no BEST_TIME_MSEC_PER_ITER in:\n{out}"))
+}
+
+pub fn min(samples: &[f64]) -> f64 {
+    samples.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+pub fn median(samples: &[f64]) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// Geometric mean of positive values (NaN if none).
+pub fn geomean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    (values.iter().map(|v| v.ln()).sum::<f64>() / values.len() as f64).exp()
+}
