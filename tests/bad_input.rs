@@ -1,5 +1,6 @@
 //! Bad input through the real generator client: each case must end in a clean non-zero exit
-//! (no signal, no abort) with a message that names what is wrong. (The autoschedulers shipped
+//! (no signal, no abort) with a message that names what is wrong — or, for pipelines at the
+//! edge of what is supported, in a schedule whose output is exactly right. (The autoschedulers shipped
 //! in the Halide wheel abort the process on such errors; ours raises a Halide CompileError.)
 
 mod support;
@@ -62,4 +63,30 @@ fn missing_input_estimate_names_buffer_and_dimension() {
 #[test]
 fn gpu_target_is_refused_as_cpu_only() {
     expect_clean_error("separable_blur", "host-cuda", &[], &["GPU", "CPU code only"]);
+}
+
+#[test]
+fn zero_size_estimate_is_refused() {
+    expect_clean_error("zero_size_estimate", TARGET, &[], &["estimated extent of output 'out' dimension 0 (x) must be positive, got 0"]);
+}
+
+#[test]
+fn extern_stage_is_refused_with_its_name() {
+    expect_clean_error("extern_stage", TARGET, &[], &["'external'", "define_extern"]);
+}
+
+#[test]
+fn gcn_cost_model_is_not_available_yet() {
+    expect_clean_error("separable_blur", TARGET, &[("cost_model", "gcn")], &["cost_model=gcn is not available yet"]);
+}
+
+#[test]
+fn one_element_output_gets_a_correct_schedule() {
+    check_gcn_matches_reference("one_element_output", &[], &["schedule"]);
+}
+
+#[test]
+fn func_required_only_through_an_update_gets_a_correct_schedule() {
+    check_gcn_matches_reference("only_through_update", &[], &["schedule"]);
+    check_gcn_matches_reference("only_through_update", &[("beam_size", "1")], &["schedule"]);
 }
