@@ -3,7 +3,8 @@
 //!
 //! Per computed stage, in cycles of one core:
 //! - arithmetic: every vector or scalar step costs its operations (`ops_per_point`, inlined
-//!   producers included), plus one scalar load per lane for each load that does not vectorize;
+//!   producers included) at two per cycle, plus one scalar load per lane for each load that
+//!   does not vectorize;
 //! - memory: the cache lines read per realization from each producer, priced by where the
 //!   producer's allocation lives (L1, L2 or DRAM by its size) and by how contiguous the tile's
 //!   runs along storage dimension 0 are (short runs defeat prefetching), plus the bytes written;
@@ -20,6 +21,9 @@ use crate::features::{StageFeatures, CACHE_LINE_BYTES};
 
 /// Nominal core clock, cycles per second.
 const CLOCK_HZ: f64 = 3.0e9;
+/// Vector or scalar arithmetic operations retired per cycle (two ALU/FMA ports on current
+/// x86-64 cores).
+const OPS_PER_CYCLE: f64 = 2.0;
 /// Per-core cache capacities (bytes) that decide where a producer's allocation is read from.
 const L1_BYTES: f64 = 32.0 * 1024.0;
 const L2_BYTES: f64 = 1024.0 * 1024.0;
@@ -70,7 +74,7 @@ impl AnalyticCostModel {
             return 0.0;
         }
         let steps = f.num_vectors + f.num_scalars;
-        let arithmetic = steps * f.ops_per_point + f.num_vectors * f.scalar_loads_per_vector;
+        let arithmetic = steps * f.ops_per_point / OPS_PER_CYCLE + f.num_vectors * f.scalar_loads_per_vector;
 
         // Reads: producers' lines per realization, priced by the producers' allocation size
         // (the average allocation read stands for where those lines come from).

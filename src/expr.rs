@@ -206,7 +206,9 @@ impl Rational {
 
 /// The derivative of the tree with respect to `symbol`, when it is a known constant: exact for
 /// affine arithmetic and for division by a constant (d(x/2)/dx = 1/2, the average slope), zero
-/// for any sub-tree not involving the symbol, unknown (`None`) for anything data-dependent.
+/// for any sub-tree not involving the symbol, the clamped value's slope for a min/max against a
+/// bound that does not involve it (the steady state), unknown (`None`) for anything
+/// data-dependent.
 pub fn derivative(tree: &ExprTree, symbol: i64) -> Option<Rational> {
     derivative_node(tree, tree.nodes.len() as i32 - 1, symbol)
 }
@@ -271,6 +273,19 @@ fn derivative_node(tree: &ExprTree, index: i32, symbol: i64) -> Option<Rational>
                 return None;
             }
             Some(derivative_node(tree, n.a, symbol)?.scale(1, c))
+        }
+        // A clamp against a bound that does not move with the symbol is inactive in the steady
+        // state (Halide partitions such loops so the interior runs without it): the slope is
+        // the clamped value's.
+        ExprOp::Min | ExprOp::Max => {
+            if !depends_on(tree, n.b, symbol) {
+                derivative_node(tree, n.a, symbol)
+            } else if !depends_on(tree, n.a, symbol) {
+                derivative_node(tree, n.b, symbol)
+            } else {
+                let a = derivative_node(tree, n.a, symbol)?;
+                (derivative_node(tree, n.b, symbol)? == a).then_some(a)
+            }
         }
         _ => None,
     }
@@ -345,6 +360,19 @@ pub(crate) mod tests {
         t.bin(ExprOp::Div, x, two);
         assert_eq!(derivative(&t.tree, 1), Some(Rational::new(1, 2)));
         assert_eq!(derivative(&t.tree, 0), Some(Rational::ZERO));
+    }
+
+    #[test]
+    fn clamp_to_a_fixed_range_keeps_the_slope() {
+        let mut t = TreeBuilder::default();
+        let x = t.symbol(0);
+        let one = t.constant(1);
+        let shifted = t.bin(ExprOp::Add, x, one);
+        let hi = t.constant(99);
+        let clamped = t.bin(ExprOp::Min, shifted, hi);
+        let lo = t.constant(0);
+        t.bin(ExprOp::Max, clamped, lo);
+        assert_eq!(derivative(&t.tree, 0), Some(Rational::ONE));
     }
 
     #[test]

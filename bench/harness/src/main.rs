@@ -2,11 +2,13 @@
 //! autoschedulers from the same wheel (same target, `parallelism` and thread count), checks
 //! that every schedule's output equals the reference (the pipeline with every Func computed at
 //! root: same values as the unscheduled pipeline, without its exponential inlining), benchmarks
-//! the libraries in interleaved rounds, and writes the report (docs/results/bench.md).
+//! the libraries in interleaved rounds, and writes the report (docs/results/bench.md) and its
+//! chart (bench.png beside it).
 //!
 //! Run through `bash scripts/bench.sh`, which builds the plugin in release first. Nothing else
 //! may run on the machine meanwhile: timings are only comparable inside one run.
 
+mod chart;
 mod outputs;
 mod process;
 mod report;
@@ -178,6 +180,7 @@ fn run(args: &Args) -> Result<(), String> {
         std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
     }
     std::fs::write(&args.report, &text).map_err(|e| e.to_string())?;
+    chart::draw(&args.report.with_extension("png"), &pipelines, &args.schedulers, &results)?;
     println!("{text}");
     let mismatches = results
         .values()

@@ -28,7 +28,7 @@ pub struct SchedulerResult {
 }
 
 impl SchedulerResult {
-    fn best_ms(&self) -> Option<f64> {
+    pub fn best_ms(&self) -> Option<f64> {
         (self.failure.is_none() && self.mismatch.is_none() && !self.samples_ms.is_empty()).then(|| min(&self.samples_ms))
     }
 }
@@ -116,6 +116,7 @@ pub fn markdown(
     }
     let _ = writeln!(md, " {} |\n", fmt_geomean(ratios.get("best"), ""));
     let _ = writeln!(md, "Ratios below 1 mean Gcn's code is faster.\n");
+    let _ = writeln!(md, "![run time relative to the fastest scheduler](bench.png)\n");
 
     let _ = writeln!(md, "## Autoscheduling time (s) and peak memory (MiB) of the generator run\n");
     let _ = write!(md, "| pipeline |");
