@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::featurization::{EdgeKind, Featurization, StageEdge, StageRecord};
 use crate::analytic::AnalyticCostModel;
 use crate::features::SCHEDULE_FEATURE_NAMES;
+use crate::first_scheduler;
 use crate::search;
 use crate::params::Params;
 use crate::pipeline_features::{feature_names, stage_features};
@@ -68,7 +69,22 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
         })?;
     }
     let mut model = AnalyticCostModel::new(params.parallelism);
-    let result = search::beam_search(&dag, &bounds, &params, &mut model)?;
+    let result = match search::beam_search(&dag, &bounds, &params, &mut model) {
+        Ok(result) => result,
+        // A bug in the search must still leave the user with a correct schedule.
+        Err(Error::Internal(why)) => {
+            eprintln!("Gcn autoscheduler: warning: the search failed ({why}); using the first scheduler");
+            let nest = first_scheduler::schedule(&dag, &bounds, &params);
+            let features = search::featurize(&dag, &bounds, &nest)?;
+            search::SearchResult {
+                nest,
+                cost: f64::NAN,
+                features,
+                states_evaluated: 0,
+            }
+        }
+        Err(other) => return Err(other),
+    };
     let plan = result.nest.to_plan(&dag);
     let rows: Vec<Vec<f32>> = result.features.iter().map(|f| f.to_row()).collect();
     let featurization = describe(&dag, &rows);

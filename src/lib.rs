@@ -16,7 +16,7 @@
 //! - [`cost_model`]: the batched cost-model interface; [`analytic`]: the analytic model.
 //! - [`search`]: the beam search.
 //! - [`plan`]: building a [`bridge::ffi::SchedulePlan`] stage by stage.
-//! - [`first_scheduler`]: the simple schedule used until the search lands (its fallback later).
+//! - [`first_scheduler`]: a simple always-legal loop nest, the search's fallback.
 //! - [`featurization`]: the versioned featurization blob (`-e featurization`) and its reader.
 //! - [`entry`]: the function the glue calls; no panic or error crosses it unhandled.
 //!

@@ -65,6 +65,7 @@ pub fn draw(path: &Path, pipelines: &[String], schedulers: &[String], results: &
     }
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .label_font(("sans-serif", 16))
