@@ -70,6 +70,10 @@ struct Args {
     /// Time limit for one autoscheduling run, seconds.
     #[arg(long, default_value_t = 300)]
     timeout: u64,
+    /// Instead of benchmarking: check Gcn's output against the reference at beam sizes 1, 4
+    /// and 32 and under dropout sampling with seeds 1-5 (beam 1, random_dropout=50).
+    #[arg(long)]
+    sweep: bool,
     /// Where the markdown report goes.
     #[arg(long, default_value = "docs/results/bench.md")]
     report: PathBuf,
@@ -102,6 +106,58 @@ fn generate(generator: &std::path::Path, pipeline: &str, dir: &std::path::Path, 
     cmd
 }
 
+/// Gcn's schedules at every search configuration, each checked against the reference.
+fn sweep(tc: &Toolchain, generator: &std::path::Path, pipelines: &[String], threads: u32) -> Result<(), String> {
+    let mut configs: Vec<Vec<String>> = ["1", "4", "32"].iter().map(|b| vec![format!("autoscheduler.beam_size={b}")]).collect();
+    for seed in 1..=5 {
+        configs.push(vec![
+            "autoscheduler.beam_size=1".to_string(),
+            "autoscheduler.random_dropout=50".to_string(),
+            format!("autoscheduler.random_dropout_seed={seed}"),
+        ]);
+    }
+    let mut failures = Vec::new();
+    for pipeline in pipelines {
+        let ref_dir = tc.work.join(pipeline).join("reference");
+        std::fs::create_dir_all(&ref_dir).map_err(|e| e.to_string())?;
+        process::run_checked(&mut generate(generator, pipeline, &ref_dir, &["reference=true".to_string()]))?;
+        let reference = outputs::run_outputs(&tc.runner(&ref_dir, pipeline)?, &ref_dir, 1)?;
+        for (k, config) in configs.iter().enumerate() {
+            let dir = tc.work.join(pipeline).join(format!("sweep-{k}"));
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            let mut extra = vec![
+                "-p".to_string(),
+                tc.gcn_plugin.display().to_string(),
+                "autoscheduler=Gcn".to_string(),
+                format!("autoscheduler.parallelism={threads}"),
+            ];
+            extra.extend(config.iter().cloned());
+            let verdict = process::run_checked(&mut generate(generator, pipeline, &dir, &extra))
+                .and_then(|_| tc.runner(&dir, pipeline))
+                .and_then(|runner| outputs::run_outputs(&runner, &dir, 1))
+                .map(|got| outputs::first_difference(&got, &reference));
+            let line = match verdict {
+                Ok(None) => "identical".to_string(),
+                Ok(Some(diff)) => {
+                    failures.push(format!("{pipeline} {config:?}: {diff}"));
+                    format!("WRONG: {diff}")
+                }
+                Err(e) => {
+                    failures.push(format!("{pipeline} {config:?}: {e}"));
+                    "FAILED".to_string()
+                }
+            };
+            println!("{pipeline} {}: {line}", config.join(" "));
+        }
+    }
+    println!("sweep: {} passed, {} failed", pipelines.len() * configs.len() - failures.len(), failures.len());
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
 fn main() {
     let args = Args::parse();
     if let Err(e) = run(&args) {
@@ -121,6 +177,9 @@ fn run(args: &Args) -> Result<(), String> {
     };
     eprintln!("bench: building the bench generators");
     let generator = tc.generator()?;
+    if args.sweep {
+        return sweep(&tc, &generator, &pipelines, threads);
+    }
 
     let mut results: BTreeMap<String, PipelineResult> = BTreeMap::new();
     for pipeline in &pipelines {
