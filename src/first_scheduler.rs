@@ -5,14 +5,14 @@
 //! - Inline a Func when that is cheap: not an output, a single pure stage, and every consumer
 //!   reads it at one call site through affine indices (no stencil recomputation, no gathers).
 //! - Compute every other Func at root with the default tiling: storage dimension 0 vectorized
-//!   along whole rows, outer loops parallel (`tiling::default_tiling`).
+//!   along whole rows, outer loops parallel (`search::default_choice`).
 
 use crate::bounds::RootBounds;
 use crate::dag::Dag;
 use crate::expr;
 use crate::loop_nest::{FuncChoice, LoopNest, Placement};
 use crate::params::Params;
-use crate::tiling::default_tiling;
+use crate::search::default_choice;
 
 /// Whether inlining Func `f` into all its consumers costs no recomputation.
 fn cheap_to_inline(dag: &Dag, f: usize) -> bool {
@@ -41,13 +41,7 @@ pub fn schedule(dag: &Dag, root: &RootBounds, params: &Params) -> LoopNest {
                 stages: Vec::new(),
             }
         } else {
-            FuncChoice {
-                placement: Placement::Root,
-                stages: dag
-                    .stages_of(f)
-                    .map(|s| default_tiling(dag, s, &root.loops[s], true, params.parallelism))
-                    .collect(),
-            }
+            default_choice(dag, root, f, params)
         });
     }
     nest

@@ -41,7 +41,7 @@ pub struct SearchResult {
 }
 
 /// The default choice for an undecided Func: root, default tilings over its root bounds.
-fn default_choice(dag: &Dag, root: &RootBounds, f: usize, params: &Params) -> FuncChoice {
+pub fn default_choice(dag: &Dag, root: &RootBounds, f: usize, params: &Params) -> FuncChoice {
     FuncChoice {
         placement: Placement::Root,
         stages: dag

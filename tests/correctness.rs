@@ -3,6 +3,7 @@
 //! autoscheduler=Gcn`, compiled, run on seeded random inputs, and its outputs compared byte for
 //! byte with the unscheduled pipeline's (both compiled with strict_float).
 
+#[macro_use]
 mod support;
 
 use support::check_gcn_matches_reference;
@@ -18,25 +19,7 @@ macro_rules! pipeline_tests {
     };
 }
 
-pipeline_tests!(
-    pointwise_mixed,
-    separable_blur,
-    stencil_chain,
-    pyramid,
-    histogram,
-    boundary,
-    scalar_param,
-    matmul,
-    conv_relu,
-    max_pool,
-    scan,
-    multi_output,
-    tuple_func,
-    multi_update,
-    diamond,
-    transpose,
-    lookup_table,
-);
+with_test_pipelines!(pipeline_tests);
 
 #[test]
 fn parallelism_one_gives_a_serial_schedule_with_the_same_output() {

@@ -3,6 +3,7 @@
 //! schedules are drawn); a seed always gives the same schedule; different seeds give different
 //! schedules.
 
+#[macro_use]
 mod support;
 
 use std::collections::HashSet;
@@ -41,25 +42,7 @@ macro_rules! search_tests {
     };
 }
 
-search_tests!(
-    pointwise_mixed,
-    separable_blur,
-    stencil_chain,
-    pyramid,
-    histogram,
-    boundary,
-    scalar_param,
-    matmul,
-    conv_relu,
-    max_pool,
-    scan,
-    multi_output,
-    tuple_func,
-    multi_update,
-    diamond,
-    transpose,
-    lookup_table,
-);
+with_test_pipelines!(search_tests);
 
 #[test]
 fn same_seed_gives_the_same_schedule() {

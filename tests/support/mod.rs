@@ -12,6 +12,33 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 
+/// Calls `$m!` with the name of every test pipeline that is compared with its unscheduled
+/// output (tests/pipelines/, all but the bad-input ones), so every suite covers the same list.
+#[macro_export]
+macro_rules! with_test_pipelines {
+    ($m:ident) => {
+        $m!(
+            pointwise_mixed,
+            separable_blur,
+            stencil_chain,
+            pyramid,
+            histogram,
+            boundary,
+            scalar_param,
+            matmul,
+            conv_relu,
+            max_pool,
+            scan,
+            multi_output,
+            tuple_func,
+            multi_update,
+            diamond,
+            transpose,
+            lookup_table,
+        );
+    };
+}
+
 /// The target every correctness comparison compiles for (DESIGN §10: strict_float so that
 /// scheduled and unscheduled code round identically).
 pub const TARGET: &str = "host-strict_float";
