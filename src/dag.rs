@@ -95,6 +95,11 @@ pub struct Dag {
     pub edges_into_stage: Vec<Vec<usize>>,
     /// Edges whose producer is the Func.
     pub edges_from_func: Vec<Vec<usize>>,
+    /// Per stage: operations per point of its own definition (the op histogram's total).
+    pub stage_ops: Vec<f64>,
+    /// Per stage, per load: the load's Jacobian `[callee dim][loop]` (schedule-independent,
+    /// computed once).
+    pub load_jacobians: Vec<Vec<Vec<Vec<Option<Rational>>>>>,
 }
 
 impl Dag {
@@ -137,8 +142,20 @@ impl Dag {
                     .collect()
             })
             .collect();
+        let stage_ops = raw
+            .stages
+            .iter()
+            .map(|s| s.op_histogram.iter().map(|&c| c as f64).sum())
+            .collect();
+        let load_jacobians = raw
+            .stages
+            .iter()
+            .map(|s| s.loads.iter().map(|l| jacobian(&l.args, s.loops.len())).collect())
+            .collect();
         Ok(Dag {
             raw,
+            stage_ops,
+            load_jacobians,
             footprints,
             region_computed,
             rvar_bounds,

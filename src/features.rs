@@ -8,7 +8,7 @@
 
 use crate::bounds::RootBounds;
 use crate::dag::Dag;
-use crate::expr::{self, Rational};
+use crate::expr::Rational;
 use crate::loop_nest::{LoopNest, Placement};
 use crate::nest_bounds::NestBounds;
 
@@ -154,8 +154,7 @@ fn lines(spans: &[crate::bounds::Span], bytes_per_point: f64) -> f64 {
 
 /// Arithmetic operations per point of stage `s` with inlined producers expanded.
 fn ops_per_point(dag: &Dag, nest: &LoopNest, s: usize, depth: usize) -> (f64, f64) {
-    let stage = dag.stage(s);
-    let own: f64 = stage.op_histogram.iter().map(|&c| c as f64).sum();
+    let own = dag.stage_ops[s];
     let mut inlined = 0.0;
     if depth < 64 {
         for &e in &dag.edges_into_stage[s] {
@@ -171,12 +170,13 @@ fn ops_per_point(dag: &Dag, nest: &LoopNest, s: usize, depth: usize) -> (f64, f6
     (own, inlined)
 }
 
-/// Whether a load's index moves by exactly one element per step of loop `l` in dimension 0
-/// and not at all in the others (a dense vector load when `l` is vectorized).
-fn dense_along(args: &[crate::bridge::ffi::ExprTree], l: usize) -> Option<bool> {
+/// Whether a load moves by exactly one element per step of loop `l` in dimension 0 and not at
+/// all in the others (a dense vector load when `l` is vectorized), from its Jacobian; `None`
+/// when a slope is unknown.
+fn dense_along(jacobian: &[Vec<Option<Rational>>], l: usize) -> Option<bool> {
     let mut dense = true;
-    for (d, arg) in args.iter().enumerate() {
-        let slope = expr::derivative(arg, l as i64)?;
+    for (d, row) in jacobian.iter().enumerate() {
+        let slope = (*row.get(l)?)?;
         let want = if d == 0 { Rational::ONE } else { Rational::ZERO };
         if slope != want && !(d == 0 && slope.is_zero()) {
             dense = false;
@@ -188,6 +188,13 @@ fn dense_along(args: &[crate::bridge::ffi::ExprTree], l: usize) -> Option<bool> 
 /// Features of every stage of a complete nest.
 pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: &RootBounds) -> Vec<StageFeatures> {
     let mut out = vec![StageFeatures::default(); dag.raw.stages.len()];
+    // Bytes allocated inside each stage's tiles, in one pass over the Funcs.
+    let mut working_set = vec![0.0; dag.raw.stages.len()];
+    for g in dag.scheduled_funcs() {
+        if let Some(Placement::At(s)) = nest.choice(g).map(|c| c.placement) {
+            working_set[s] += points(&bounds.region[g]) * dag.bytes_per_point(g) as f64;
+        }
+    }
     for f in dag.scheduled_funcs() {
         let Some(choice) = nest.choice(f) else {
             continue;
@@ -291,14 +298,13 @@ pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: 
                 row.lines_read_per_tile += lines(&footprint, p_bytes) * share;
             }
             if let Some((v, _)) = tiling.vector {
-                for load in &stage.loads {
-                    match dense_along(&load.args, v) {
+                for jacobian in &dag.load_jacobians[s] {
+                    match dense_along(jacobian, v) {
                         Some(true) => row.vector_loads_per_vector += 1.0,
                         Some(false) | None => {
-                            let broadcast = load
-                                .args
+                            let broadcast = jacobian
                                 .iter()
-                                .all(|a| expr::derivative(a, v as i64).is_some_and(|r| r.is_zero()));
+                                .all(|row| row.get(v).copied().flatten().is_some_and(|r| r.is_zero()));
                             if broadcast {
                                 row.vector_loads_per_vector += 1.0;
                             } else {
@@ -315,11 +321,7 @@ pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: 
                 .map(|l| tiling.tile[l].max(1) as f64)
                 .unwrap_or(1.0)
                 * bytes_per_point;
-            row.working_set = dag
-                .scheduled_funcs()
-                .filter(|&g| nest.choice(g).map(|c| c.placement) == Some(Placement::At(s)))
-                .map(|g| points(&bounds.region[g]) * dag.bytes_per_point(g) as f64)
-                .sum();
+            row.working_set = working_set[s];
         }
     }
     out
