@@ -234,7 +234,10 @@ fn run(args: &Args) -> Result<(), String> {
         }
     }
 
-    let text = report::markdown(&pipelines, &args.schedulers, &results, threads, args.rounds, args.beam_size, &args.cost_model);
+    let commit = process::run_checked(Command::new("git").args(["describe", "--always", "--dirty"]))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".to_string());
+    let text = report::markdown(&pipelines, &args.schedulers, &results, threads, args.rounds, args.beam_size, &args.cost_model, &commit);
     if let Some(parent) = args.report.parent() {
         std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
     }

@@ -57,12 +57,13 @@ pub fn markdown(
     rounds: usize,
     beam_size: u32,
     cost_model: &str,
+    commit: &str,
 ) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmark: Gcn against Halide's autoschedulers\n");
     let _ = writeln!(
         md,
-        "Measured by `bash scripts/bench.sh` on this machine: target host-strict_float, {threads} threads and \
+        "Measured by `bash scripts/bench.sh` at commit {commit} on this machine: target host-strict_float, {threads} threads and \
          `parallelism={threads}` for every scheduler, Gcn with `cost_model={cost_model}` and beam {beam_size} \
          (Adams2019 with the same beam), {rounds} interleaved timing rounds of RunGen `--benchmarks=all`. \
          Times are milliseconds, best of the rounds (median in parentheses). Every schedule's output was \
