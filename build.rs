@@ -61,7 +61,10 @@ fn main() {
     let root = halide_root(&manifest_dir);
     let include = root.join("include");
     if !include.join("Halide.h").exists() {
-        fail(&format!("no Halide.h under {}: {INSTALL_HINT}", include.display()));
+        fail(&format!(
+            "no Halide.h under {}: {INSTALL_HINT}",
+            include.display()
+        ));
     }
     let lib_dir = halide_lib_dir(&root);
 

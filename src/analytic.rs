@@ -74,22 +74,34 @@ impl AnalyticCostModel {
             return 0.0;
         }
         let steps = f.num_vectors + f.num_scalars;
-        let arithmetic = steps * f.ops_per_point / OPS_PER_CYCLE + f.num_vectors * f.scalar_loads_per_vector;
+        let arithmetic =
+            steps * f.ops_per_point / OPS_PER_CYCLE + f.num_vectors * f.scalar_loads_per_vector;
 
         // Reads: producers' lines per realization, priced by the producers' allocation size
         // (the average allocation read stands for where those lines come from).
         let producers = f.allocation_bytes_read_per_realization.max(1.0);
-        let read_bytes = f.num_realizations * f.unique_lines_read_per_realization * CACHE_LINE_BYTES;
-        let reads = read_bytes / Self::bytes_per_cycle(producers, f.read_run_bytes.max(CACHE_LINE_BYTES));
-        let writes = f.points_computed_total * (f.bytes_at_realization / f.points_computed_per_realization.max(1.0))
+        let read_bytes =
+            f.num_realizations * f.unique_lines_read_per_realization * CACHE_LINE_BYTES;
+        let reads =
+            read_bytes / Self::bytes_per_cycle(producers, f.read_run_bytes.max(CACHE_LINE_BYTES));
+        let writes = f.points_computed_total
+            * (f.bytes_at_realization / f.points_computed_per_realization.max(1.0))
             / Self::bytes_per_cycle(f.bytes_at_realization, f.write_run_bytes);
-        let allocations = if f.computed_at_root > 0.0 { 1.0 } else { f.num_realizations } * ALLOCATION_CYCLES;
+        let allocations = if f.computed_at_root > 0.0 {
+            1.0
+        } else {
+            f.num_realizations
+        } * ALLOCATION_CYCLES;
 
         let tasks = (f.inner_parallelism * f.outer_parallelism).max(1.0);
         let cores = tasks.min(self.parallelism);
         let rounds = (tasks / self.parallelism).ceil().max(1.0);
         let imbalance = rounds * self.parallelism.min(tasks) / tasks;
-        let launch = if f.inner_parallelism > 1.0 { f.inner_parallelism * TASK_CYCLES / cores } else { 0.0 };
+        let launch = if f.inner_parallelism > 1.0 {
+            f.inner_parallelism * TASK_CYCLES / cores
+        } else {
+            0.0
+        };
 
         ((arithmetic + reads + writes) * imbalance / cores + allocations + launch) / CLOCK_HZ
     }

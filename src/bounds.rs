@@ -71,9 +71,17 @@ fn symbols_of(spans: &[Span]) -> Vec<i64> {
 /// Computes the root bounds from the output estimates.
 pub fn root_bounds(dag: &Dag) -> Result<RootBounds> {
     let funcs = &dag.raw.funcs;
-    let mut required: Vec<Vec<Span>> = funcs.iter().map(|f| vec![Span::EMPTY; f.dims.len()]).collect();
+    let mut required: Vec<Vec<Span>> = funcs
+        .iter()
+        .map(|f| vec![Span::EMPTY; f.dims.len()])
+        .collect();
     let mut computed = required.clone();
-    let mut loops: Vec<Vec<Span>> = dag.raw.stages.iter().map(|s| vec![Span::EMPTY; s.loops.len()]).collect();
+    let mut loops: Vec<Vec<Span>> = dag
+        .raw
+        .stages
+        .iter()
+        .map(|s| vec![Span::EMPTY; s.loops.len()])
+        .collect();
 
     for (f, func) in funcs.iter().enumerate() {
         if func.is_output {
@@ -109,7 +117,11 @@ pub fn root_bounds(dag: &Dag) -> Result<RootBounds> {
                     }
                     None => {
                         let d = usize::try_from(lp.pure_dim).map_err(|_| {
-                            Error::Internal(format!("pure loop {} of {} has no dimension", lp.var, dag.stage_name(s)))
+                            Error::Internal(format!(
+                                "pure loop {} of {} has no dimension",
+                                lp.var,
+                                dag.stage_name(s)
+                            ))
                         })?;
                         computed[f][d]
                     }
@@ -129,7 +141,10 @@ pub fn root_bounds(dag: &Dag) -> Result<RootBounds> {
                             dag.stage_name(s)
                         )
                     };
-                    let span = Span::new(pair.min.eval(&loop_symbols, &what)?, pair.max.eval(&loop_symbols, &what)?);
+                    let span = Span::new(
+                        pair.min.eval(&loop_symbols, &what)?,
+                        pair.max.eval(&loop_symbols, &what)?,
+                    );
                     if let Some(slot) = required[producer].get_mut(d) {
                         *slot = slot.union(&span);
                     }

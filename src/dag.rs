@@ -32,7 +32,9 @@ impl Bound {
         };
         value.map_err(|e| {
             Error::Analysis(match e {
-                EvalError::Opaque => format!("{} depends on values not known before run time", what()),
+                EvalError::Opaque => {
+                    format!("{} depends on values not known before run time", what())
+                }
                 other => format!("internal error evaluating {}: {other:?}", what()),
             })
         })
@@ -112,14 +114,19 @@ impl Dag {
         for (e, edge) in raw.edges.iter().enumerate() {
             let (p, c) = (edge.producer as usize, edge.consumer_stage as usize);
             if p >= n_funcs || c >= n_stages {
-                return Err(Error::Internal(format!("edge {e} names func {p} / stage {c}")));
+                return Err(Error::Internal(format!(
+                    "edge {e} names func {p} / stage {c}"
+                )));
             }
             edges_into_stage[c].push(e);
             edges_from_func[p].push(e);
         }
         for (s, stage) in raw.stages.iter().enumerate() {
             if stage.func < 0 || stage.func as usize >= n_funcs {
-                return Err(Error::Internal(format!("stage {s} names func {}", stage.func)));
+                return Err(Error::Internal(format!(
+                    "stage {s} names func {}",
+                    stage.func
+                )));
             }
         }
         let footprints = raw
@@ -150,7 +157,12 @@ impl Dag {
         let load_jacobians = raw
             .stages
             .iter()
-            .map(|s| s.loads.iter().map(|l| jacobian(&l.args, s.loops.len())).collect())
+            .map(|s| {
+                s.loads
+                    .iter()
+                    .map(|l| jacobian(&l.args, s.loops.len()))
+                    .collect()
+            })
             .collect();
         Ok(Dag {
             raw,
@@ -208,7 +220,11 @@ impl Dag {
 /// The Jacobian of an access: `[callee dim][loop]` slopes, `None` where unknown.
 pub fn jacobian(args: &[ffi::ExprTree], num_loops: usize) -> Vec<Vec<Option<Rational>>> {
     args.iter()
-        .map(|arg| (0..num_loops).map(|l| expr::derivative(arg, l as i64)).collect())
+        .map(|arg| {
+            (0..num_loops)
+                .map(|l| expr::derivative(arg, l as i64))
+                .collect()
+        })
         .collect()
 }
 
@@ -279,7 +295,10 @@ mod tests {
 
     #[test]
     fn unused_loop_is_a_broadcast_and_constant_row_a_slice() {
-        assert_eq!(access_pattern(&[vec![r(1, 1), r(0, 1)]], 2), AccessPattern::Broadcast);
+        assert_eq!(
+            access_pattern(&[vec![r(1, 1), r(0, 1)]], 2),
+            AccessPattern::Broadcast
+        );
         assert_eq!(
             access_pattern(&[vec![r(1, 1)], vec![r(0, 1)]], 1),
             AccessPattern::Slice

@@ -47,7 +47,12 @@ fn bound_text(dag: &Dag, stage: usize, bound: &Bound) -> String {
         return form.constant.to_string();
     }
     if form.constant != 0 {
-        let _ = write!(text, " {} {}", if form.constant < 0 { '-' } else { '+' }, form.constant.abs());
+        let _ = write!(
+            text,
+            " {} {}",
+            if form.constant < 0 { '-' } else { '+' },
+            form.constant.abs()
+        );
     }
     text
 }
@@ -78,8 +83,17 @@ pub fn dump(dag: &Dag, bounds: &RootBounds) -> String {
     for s in 0..dag.raw.stages.len() {
         let stage = dag.stage(s);
         let loops: Vec<&str> = stage.loops.iter().map(|l| l.var.as_str()).collect();
-        let extents: Vec<String> = bounds.loops[s].iter().map(|l| l.extent().to_string()).collect();
-        let _ = writeln!(out, "stage {} loops={} extents={}", dag.stage_name(s), loops.join(","), extents.join(","));
+        let extents: Vec<String> = bounds.loops[s]
+            .iter()
+            .map(|l| l.extent().to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "stage {} loops={} extents={}",
+            dag.stage_name(s),
+            loops.join(","),
+            extents.join(",")
+        );
     }
     for (e, edge) in dag.raw.edges.iter().enumerate() {
         let s = edge.consumer_stage as usize;
@@ -103,7 +117,12 @@ pub fn dump(dag: &Dag, bounds: &RootBounds) -> String {
             let j = jacobian(&load.args, stage.loops.len());
             let rows: Vec<String> = j
                 .iter()
-                .map(|row| row.iter().map(|&r| rational_text(r)).collect::<Vec<_>>().join(","))
+                .map(|row| {
+                    row.iter()
+                        .map(|&r| rational_text(r))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
                 .collect();
             let _ = writeln!(
                 out,

@@ -8,18 +8,18 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::analytic::AnalyticCostModel;
 use crate::bounds::root_bounds;
 use crate::bridge::ffi::{self, ParamEntry, ScheduleResult};
 use crate::dag::Dag;
 use crate::dag_dump;
 use crate::error::{Error, Result};
-use crate::featurization::{EdgeKind, Featurization, StageEdge, StageRecord};
-use crate::analytic::AnalyticCostModel;
 use crate::features::SCHEDULE_FEATURE_NAMES;
+use crate::featurization::{EdgeKind, Featurization, StageEdge, StageRecord};
 use crate::first_scheduler;
-use crate::search;
 use crate::params::Params;
 use crate::pipeline_features::{feature_names, stage_features};
+use crate::search;
 
 /// Entry point from C++: never panics, never unwinds.
 pub fn autoschedule(dag: &ffi::Dag, params: &Vec<ParamEntry>) -> Result<ScheduleResult> {
@@ -31,7 +31,9 @@ pub fn autoschedule(dag: &ffi::Dag, params: &Vec<ParamEntry>) -> Result<Schedule
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            Err(Error::Internal(format!("{what} (please report this with the pipeline)")))
+            Err(Error::Internal(format!(
+                "{what} (please report this with the pipeline)"
+            )))
         }
     }
 }
@@ -65,7 +67,10 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
     let bounds = root_bounds(&dag)?;
     if let Some(path) = std::env::var_os("HALIDE_GCN_DUMP_DAG") {
         std::fs::write(&path, dag_dump::dump(&dag, &bounds)).map_err(|e| {
-            Error::Param(format!("cannot write HALIDE_GCN_DUMP_DAG={}: {e}", path.to_string_lossy()))
+            Error::Param(format!(
+                "cannot write HALIDE_GCN_DUMP_DAG={}: {e}",
+                path.to_string_lossy()
+            ))
         })?;
     }
     let mut model = AnalyticCostModel::new(params.parallelism);
@@ -73,7 +78,9 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
         Ok(result) => result,
         // A bug in the search must still leave the user with a correct schedule.
         Err(Error::Internal(why)) => {
-            eprintln!("Gcn autoscheduler: warning: the search failed ({why}); using the first scheduler");
+            eprintln!(
+                "Gcn autoscheduler: warning: the search failed ({why}); using the first scheduler"
+            );
             let nest = first_scheduler::schedule(&dag, &bounds, &params);
             let features = search::featurize(&dag, &bounds, &nest)?;
             search::SearchResult {
@@ -145,7 +152,10 @@ pub fn describe(dag: &Dag, schedule_rows: &[Vec<f32>]) -> Featurization {
     }
     Featurization {
         pipeline_feature_names: feature_names(),
-        schedule_feature_names: SCHEDULE_FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
+        schedule_feature_names: SCHEDULE_FEATURE_NAMES
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         stages,
         edges,
     }

@@ -254,7 +254,9 @@ fn derivative_node(tree: &ExprTree, index: i32, symbol: i64) -> Option<Rational>
     let n = node(tree, index).ok()?;
     match n.op {
         ExprOp::Symbol => Some(Rational::ONE),
-        ExprOp::Add => Some(derivative_node(tree, n.a, symbol)?.add(derivative_node(tree, n.b, symbol)?)),
+        ExprOp::Add => {
+            Some(derivative_node(tree, n.a, symbol)?.add(derivative_node(tree, n.b, symbol)?))
+        }
         ExprOp::Sub => Some(
             derivative_node(tree, n.a, symbol)?
                 .add(derivative_node(tree, n.b, symbol)?.scale(-1, 1)),
@@ -348,7 +350,13 @@ pub(crate) mod tests {
         let three = t.constant(3);
         t.bin(ExprOp::Add, mul, three);
         let form = affine(&t.tree).unwrap();
-        assert_eq!(form, AffineForm { terms: vec![(0, 2)], constant: 3 });
+        assert_eq!(
+            form,
+            AffineForm {
+                terms: vec![(0, 2)],
+                constant: 3
+            }
+        );
         assert_eq!(eval(&t.tree, &[5]).unwrap(), 13);
     }
 

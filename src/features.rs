@@ -149,7 +149,11 @@ fn lines(spans: &[crate::bounds::Span], bytes_per_point: f64) -> f64 {
         return 1.0;
     };
     let row_lines = (first.extent().max(0) as f64 * bytes_per_point / CACHE_LINE_BYTES).ceil();
-    row_lines * spans[1..].iter().map(|s| s.extent().max(0) as f64).product::<f64>()
+    row_lines
+        * spans[1..]
+            .iter()
+            .map(|s| s.extent().max(0) as f64)
+            .product::<f64>()
 }
 
 /// Arithmetic operations per point of stage `s` with inlined producers expanded.
@@ -177,7 +181,11 @@ fn dense_along(jacobian: &[Vec<Option<Rational>>], l: usize) -> Option<bool> {
     let mut dense = true;
     for (d, row) in jacobian.iter().enumerate() {
         let slope = (*row.get(l)?)?;
-        let want = if d == 0 { Rational::ONE } else { Rational::ZERO };
+        let want = if d == 0 {
+            Rational::ONE
+        } else {
+            Rational::ZERO
+        };
         if slope != want && !(d == 0 && slope.is_zero()) {
             dense = false;
         }
@@ -186,7 +194,12 @@ fn dense_along(jacobian: &[Vec<Option<Rational>>], l: usize) -> Option<bool> {
 }
 
 /// Features of every stage of a complete nest.
-pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: &RootBounds) -> Vec<StageFeatures> {
+pub fn schedule_features(
+    dag: &Dag,
+    nest: &LoopNest,
+    bounds: &NestBounds,
+    root: &RootBounds,
+) -> Vec<StageFeatures> {
     let mut out = vec![StageFeatures::default(); dag.raw.stages.len()];
     // Bytes allocated inside each stage's tiles, in one pass over the Funcs.
     let mut working_set = vec![0.0; dag.raw.stages.len()];
@@ -229,9 +242,14 @@ pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: 
             let innermost_pure = stage.loops.iter().position(|l| !l.is_rvar);
             row.innermost_loop_extent = match tiling.vector {
                 Some(_) => lanes,
-                None => stage.loops.first().map(|_| tiling.tile[0].max(1) as f64).unwrap_or(1.0),
+                None => stage
+                    .loops
+                    .first()
+                    .map(|_| tiling.tile[0].max(1) as f64)
+                    .unwrap_or(1.0),
             };
-            row.innermost_pure_loop_extent = innermost_pure.map(|l| tiling.tile[l] as f64).unwrap_or(1.0);
+            row.innermost_pure_loop_extent =
+                innermost_pure.map(|l| tiling.tile[l] as f64).unwrap_or(1.0);
             row.unrolled_loop_extent = 1.0;
             if tiling.vector.is_some() {
                 row.num_vectors = row.points_computed_total / lanes;
@@ -244,16 +262,26 @@ pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: 
                 .iter()
                 .map(|&l| (loops[l].extent() as f64 / tiling.tile[l].max(1) as f64).ceil())
                 .product();
-            row.inner_parallelism = if tiling.parallel.is_empty() { 1.0 } else { tasks };
+            row.inner_parallelism = if tiling.parallel.is_empty() {
+                1.0
+            } else {
+                tasks
+            };
             row.outer_parallelism = enclosing_parallelism(dag, nest, s, bounds);
 
             row.bytes_at_realization = region_points * bytes_per_point;
             row.bytes_at_production = row.bytes_at_realization;
             row.bytes_at_root = points(&root.computed[f]) * bytes_per_point;
-            row.innermost_bytes_at_realization =
-                bounds.region[f].first().map(|s| s.extent() as f64).unwrap_or(1.0) * bytes_per_point;
-            row.innermost_bytes_at_root =
-                root.computed[f].first().map(|s| s.extent() as f64).unwrap_or(1.0) * bytes_per_point;
+            row.innermost_bytes_at_realization = bounds.region[f]
+                .first()
+                .map(|s| s.extent() as f64)
+                .unwrap_or(1.0)
+                * bytes_per_point;
+            row.innermost_bytes_at_root = root.computed[f]
+                .first()
+                .map(|s| s.extent() as f64)
+                .unwrap_or(1.0)
+                * bytes_per_point;
 
             // Loads from computed producers (inlined ones read through to theirs).
             let tile_points: f64 = tiling.tile.iter().map(|&t| t.max(1) as f64).product();
@@ -278,7 +306,11 @@ pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: 
                     .iter()
                     .enumerate()
                     .flat_map(|(l, span)| {
-                        let extent = if stage.loops[l].is_rvar { 1 } else { tiling.tile[l].max(1) };
+                        let extent = if stage.loops[l].is_rvar {
+                            1
+                        } else {
+                            tiling.tile[l].max(1)
+                        };
                         [span.min, (span.min + extent - 1).min(span.max)]
                     })
                     .collect();
@@ -287,7 +319,11 @@ pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: 
                     let min = pair.min.eval(&tile_symbols, &none).unwrap_or(0);
                     let max = pair.max.eval(&tile_symbols, &none).unwrap_or(0);
                     let run = (max - min + 1).max(1) as f64 * p_bytes;
-                    row.read_run_bytes = if row.read_run_bytes == 0.0 { run } else { row.read_run_bytes.min(run) };
+                    row.read_run_bytes = if row.read_run_bytes == 0.0 {
+                        run
+                    } else {
+                        row.read_run_bytes.min(run)
+                    };
                 }
                 row.unique_bytes_read_per_realization += points(&footprint) * p_bytes;
                 row.unique_lines_read_per_realization += lines(&footprint, p_bytes);
@@ -302,9 +338,9 @@ pub fn schedule_features(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, root: 
                     match dense_along(jacobian, v) {
                         Some(true) => row.vector_loads_per_vector += 1.0,
                         Some(false) | None => {
-                            let broadcast = jacobian
-                                .iter()
-                                .all(|row| row.get(v).copied().flatten().is_some_and(|r| r.is_zero()));
+                            let broadcast = jacobian.iter().all(|row| {
+                                row.get(v).copied().flatten().is_some_and(|r| r.is_zero())
+                            });
                             if broadcast {
                                 row.vector_loads_per_vector += 1.0;
                             } else {

@@ -65,9 +65,17 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or_else(|| {
-            Error::Featurization(format!("truncated: {what} at byte {} runs past the end ({} bytes)", self.at, self.bytes.len()))
-        })?;
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or_else(|| {
+                Error::Featurization(format!(
+                    "truncated: {what} at byte {} runs past the end ({} bytes)",
+                    self.at,
+                    self.bytes.len()
+                ))
+            })?;
         let slice = &self.bytes[self.at..end];
         self.at = end;
         Ok(slice)
@@ -85,7 +93,9 @@ impl<'a> Reader<'a> {
         let n = self.u32(what)? as usize;
         // Every item takes at least `item_bytes`: a count the rest cannot hold is corrupt.
         if n.saturating_mul(item_bytes) > self.bytes.len() - self.at {
-            return Err(Error::Featurization(format!("corrupt: {what} = {n} does not fit in the remaining bytes")));
+            return Err(Error::Featurization(format!(
+                "corrupt: {what} = {n} does not fit in the remaining bytes"
+            )));
         }
         Ok(n)
     }
@@ -93,12 +103,16 @@ impl<'a> Reader<'a> {
     fn string(&mut self, what: &str) -> Result<String> {
         let n = self.u32(what)? as usize;
         let bytes = self.take(n, what)?;
-        String::from_utf8(bytes.to_vec()).map_err(|_| Error::Featurization(format!("corrupt: {what} is not UTF-8")))
+        String::from_utf8(bytes.to_vec())
+            .map_err(|_| Error::Featurization(format!("corrupt: {what} is not UTF-8")))
     }
 
     fn f32s(&mut self, n: usize, what: &str) -> Result<Vec<f32>> {
         let bytes = self.take(n * 4, what)?;
-        Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect())
+        Ok(bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect())
     }
 }
 
@@ -119,7 +133,11 @@ impl Featurization {
             put_str(&mut out, &stage.name);
             out.extend_from_slice(&stage.func.to_le_bytes());
             out.extend_from_slice(&stage.stage_index.to_le_bytes());
-            for v in stage.pipeline_features.iter().chain(&stage.schedule_features) {
+            for v in stage
+                .pipeline_features
+                .iter()
+                .chain(&stage.schedule_features)
+            {
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }
@@ -136,11 +154,15 @@ impl Featurization {
     pub fn from_bytes(bytes: &[u8]) -> Result<Featurization> {
         let mut r = Reader { bytes, at: 0 };
         if r.take(8, "magic")? != MAGIC {
-            return Err(Error::Featurization("not a halide-gcn featurization (bad magic)".into()));
+            return Err(Error::Featurization(
+                "not a halide-gcn featurization (bad magic)".into(),
+            ));
         }
         let version = r.u32("version")?;
         if version != VERSION {
-            return Err(Error::Featurization(format!("unsupported version {version} (this reader reads {VERSION})")));
+            return Err(Error::Featurization(format!(
+                "unsupported version {version} (this reader reads {VERSION})"
+            )));
         }
         let mut name_lists = Vec::new();
         for what in ["pipeline feature names", "schedule feature names"] {
@@ -169,15 +191,24 @@ impl Featurization {
             let kind = match r.take(1, "edge kind")?[0] {
                 0 => EdgeKind::Dataflow,
                 1 => EdgeKind::StageOrder,
-                k => return Err(Error::Featurization(format!("corrupt: unknown edge kind {k}"))),
+                k => {
+                    return Err(Error::Featurization(format!(
+                        "corrupt: unknown edge kind {k}"
+                    )))
+                }
             };
             if from as usize >= num_stages || to as usize >= num_stages {
-                return Err(Error::Featurization(format!("corrupt: edge {from}->{to} with {num_stages} stages")));
+                return Err(Error::Featurization(format!(
+                    "corrupt: edge {from}->{to} with {num_stages} stages"
+                )));
             }
             edges.push(StageEdge { from, to, kind });
         }
         if r.at != bytes.len() {
-            return Err(Error::Featurization(format!("{} trailing bytes", bytes.len() - r.at)));
+            return Err(Error::Featurization(format!(
+                "{} trailing bytes",
+                bytes.len() - r.at
+            )));
         }
         Ok(Featurization {
             pipeline_feature_names,

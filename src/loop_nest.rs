@@ -107,7 +107,11 @@ impl LoopNest {
         let mut common = self.chain(dag, *first);
         for &c in &consumers[1..] {
             let chain = self.chain(dag, c);
-            let shared = common.iter().zip(&chain).take_while(|(a, b)| a == b).count();
+            let shared = common
+                .iter()
+                .zip(&chain)
+                .take_while(|(a, b)| a == b)
+                .count();
             common.truncate(shared);
         }
         placements.extend(common.into_iter().map(Placement::At));
@@ -145,7 +149,10 @@ impl LoopNest {
     /// Whether Func `f` may be inlined: a single pure stage, not an output, with consumers.
     pub fn can_inline(dag: &Dag, f: usize) -> bool {
         let func = dag.func(f);
-        !func.is_output && !func.is_extern && func.num_stages == 1 && !dag.edges_from_func[f].is_empty()
+        !func.is_output
+            && !func.is_extern
+            && func.num_stages == 1
+            && !dag.edges_from_func[f].is_empty()
     }
 
     /// The complete plan: every scheduled Func must be decided.

@@ -66,7 +66,10 @@ impl Evaluator<'_> {
             .map(|(l, lp)| match &self.dag.rvar_bounds[s][l] {
                 Some(pair) => {
                     let what = || format!("the bounds of {} in {}", lp.var, self.dag.stage_name(s));
-                    Ok(Span::new(pair.min.eval(&symbols, &what)?, pair.max.eval(&symbols, &what)?))
+                    Ok(Span::new(
+                        pair.min.eval(&symbols, &what)?,
+                        pair.max.eval(&symbols, &what)?,
+                    ))
                 }
                 None => region
                     .get(lp.pure_dim.max(0) as usize)
@@ -83,7 +86,11 @@ impl Evaluator<'_> {
             // One outer iteration: the first inner tile, one RVar value at a time.
             let own = self.func_region(g, self.context_of(g))?;
             let full = self.loops_from_region(c, &own)?;
-            let tiling = &self.nest.choice(g).expect("a tiled stage is decided").stages[c - self.dag.stages_of(g).start];
+            let tiling = &self
+                .nest
+                .choice(g)
+                .expect("a tiled stage is decided")
+                .stages[c - self.dag.stages_of(g).start];
             return Ok(full
                 .iter()
                 .enumerate()
@@ -121,8 +128,17 @@ impl Evaluator<'_> {
             }
             let symbols = symbols_of(&loops);
             for (d, pair) in self.dag.footprints[e].iter().enumerate() {
-                let what = || format!("the region of '{}' required by {}", func.name, self.dag.stage_name(c));
-                let span = Span::new(pair.min.eval(&symbols, &what)?, pair.max.eval(&symbols, &what)?);
+                let what = || {
+                    format!(
+                        "the region of '{}' required by {}",
+                        func.name,
+                        self.dag.stage_name(c)
+                    )
+                };
+                let span = Span::new(
+                    pair.min.eval(&symbols, &what)?,
+                    pair.max.eval(&symbols, &what)?,
+                );
                 required[d] = required[d].union(&span);
             }
         }
@@ -135,7 +151,10 @@ impl Evaluator<'_> {
                 .enumerate()
                 .map(|(d, pair)| {
                     let what = || format!("the region computed of '{}' dimension {d}", func.name);
-                    Ok(Span::new(pair.min.eval(&symbols, &what)?, pair.max.eval(&symbols, &what)?))
+                    Ok(Span::new(
+                        pair.min.eval(&symbols, &what)?,
+                        pair.max.eval(&symbols, &what)?,
+                    ))
                 })
                 .collect::<Result<Vec<_>>>()?
         };
@@ -176,7 +195,10 @@ pub fn nest_bounds(dag: &Dag, nest: &LoopNest, root: &RootBounds) -> Result<Nest
     let mut outer_iterations = vec![0.0; dag.raw.stages.len()];
     for f in dag.scheduled_funcs().rev() {
         let Some(choice) = nest.choice(f) else {
-            return Err(Error::Internal(format!("bounds of an incomplete schedule ('{}' undecided)", dag.func(f).name)));
+            return Err(Error::Internal(format!(
+                "bounds of an incomplete schedule ('{}' undecided)",
+                dag.func(f).name
+            )));
         };
         let ctx = ev.context_of(f);
         region[f] = ev.func_region(f, ctx)?;
@@ -210,4 +232,150 @@ pub fn nest_bounds(dag: &Dag, nest: &LoopNest, root: &RootBounds) -> Result<Nest
         loops,
         outer_iterations,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounds::root_bounds;
+    use crate::bridge::ffi;
+    use crate::features::schedule_features;
+    use crate::loop_nest::{FuncChoice, StageTiling};
+
+    /// `symbol + offset` as an exported tree.
+    fn shifted(symbol: i64, offset: i64) -> ffi::ExprTree {
+        let node = |op, a, b, value| ffi::ExprNode {
+            op,
+            a,
+            b,
+            c: -1,
+            value,
+        };
+        ffi::ExprTree {
+            nodes: vec![
+                node(ffi::ExprOp::Symbol, -1, -1, symbol),
+                node(ffi::ExprOp::Const, -1, -1, offset),
+                node(ffi::ExprOp::Add, 0, 1, 0),
+            ],
+        }
+    }
+
+    fn pair(min_symbol: i64, min_offset: i64, max_offset: i64) -> ffi::BoundTrees {
+        ffi::BoundTrees {
+            min: shifted(min_symbol, min_offset),
+            max: shifted(min_symbol + 1, max_offset),
+        }
+    }
+
+    fn func(name: &str, index: i32, output: bool) -> ffi::DagFunc {
+        ffi::DagFunc {
+            name: name.into(),
+            pipeline_index: index,
+            is_input: false,
+            is_output: output,
+            is_extern: false,
+            dims: vec!["x".into(), "y".into()],
+            types: vec![ffi::ScalarTypeDesc { code: 2, bits: 32 }],
+            estimates: if output {
+                vec![ffi::DimEstimate { min: 0, extent: 64 }; 2]
+            } else {
+                Vec::new()
+            },
+            region_computed: vec![pair(0, 0, 0), pair(2, 0, 0)],
+            first_stage: index,
+            num_stages: 1,
+        }
+    }
+
+    fn stage(f: i32) -> ffi::DagStage {
+        let lp = |var: &str, d| ffi::DagLoop {
+            var: var.into(),
+            is_rvar: false,
+            pure_dim: d,
+            rvar_bounds: Default::default(),
+        };
+        ffi::DagStage {
+            func: f,
+            index: 0,
+            loops: vec![lp("x", 0), lp("y", 1)],
+            store_args: vec![shifted(0, 0), shifted(1, 0)],
+            op_histogram: vec![0; crate::pipeline_features::NUM_OP_FEATURES],
+            loads: Vec::new(),
+            has_predicate: false,
+        }
+    }
+
+    /// f feeds g through a 3-tap horizontal stencil; g is the 64x64 output.
+    fn stencil_pair() -> Dag {
+        Dag::new(ffi::Dag {
+            funcs: vec![func("f", 0, false), func("g", 1, true)],
+            stages: vec![stage(0), stage(1)],
+            edges: vec![ffi::DagEdge {
+                producer: 0,
+                consumer_stage: 1,
+                footprint: vec![pair(0, -1, 1), pair(2, 0, 0)],
+                calls: 3,
+            }],
+            target: ffi::TargetDesc {
+                text: "test".into(),
+                has_gpu_feature: false,
+                vector_bytes: 32,
+                natural_vector_lanes: vec![32, 32, 16, 8, 4, 8, 4],
+            },
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn producer_at_an_eight_by_eight_tile_of_a_three_tap_stencil_computes_ten_by_eight() {
+        let dag = stencil_pair();
+        let root = root_bounds(&dag).unwrap();
+        let tiling = |tile: Vec<i64>| StageTiling {
+            tile,
+            vector: None,
+            parallel: Vec::new(),
+        };
+        let mut nest = LoopNest::new(&dag);
+        nest.choices[1] = Some(FuncChoice {
+            placement: Placement::Root,
+            stages: vec![tiling(vec![8, 8])],
+        });
+        nest.choices[0] = Some(FuncChoice {
+            placement: Placement::At(1),
+            stages: vec![tiling(vec![1, 1])],
+        });
+        let bounds = nest_bounds(&dag, &nest, &root).unwrap();
+        assert_eq!(bounds.region[0], vec![Span::new(-1, 8), Span::new(0, 7)]);
+        // One production per tile of g: 8 x 8 tiles.
+        assert_eq!(bounds.productions[0], 64.0);
+        let features = schedule_features(&dag, &nest, &bounds, &root);
+        assert_eq!(features[0].points_computed_per_production, 80.0);
+        assert_eq!(features[0].points_computed_total, 80.0 * 64.0);
+        // At root f would compute its 66 x 64 region once.
+        assert_eq!(features[0].points_computed_minimum, 66.0 * 64.0);
+        assert_eq!(features[1].working_set, 80.0 * 4.0);
+    }
+
+    #[test]
+    fn producer_at_root_computes_the_consumers_whole_footprint_once() {
+        let dag = stencil_pair();
+        let root = root_bounds(&dag).unwrap();
+        let tiling = |tile: Vec<i64>| StageTiling {
+            tile,
+            vector: None,
+            parallel: Vec::new(),
+        };
+        let mut nest = LoopNest::new(&dag);
+        nest.choices[1] = Some(FuncChoice {
+            placement: Placement::Root,
+            stages: vec![tiling(vec![8, 8])],
+        });
+        nest.choices[0] = Some(FuncChoice {
+            placement: Placement::Root,
+            stages: vec![tiling(vec![1, 1])],
+        });
+        let bounds = nest_bounds(&dag, &nest, &root).unwrap();
+        assert_eq!(bounds.region[0], vec![Span::new(-1, 64), Span::new(0, 63)]);
+        assert_eq!(bounds.productions[0], 1.0);
+    }
 }

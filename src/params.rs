@@ -102,13 +102,9 @@ impl Params {
                         parse_u64_in(key, value, 1, 1 << 16, "a positive integer")? as u32
                 }
                 "random_dropout" => {
-                    params.random_dropout = parse_u64_in(
-                        key,
-                        value,
-                        0,
-                        100,
-                        "an integer percentage from 0 to 100",
-                    )? as u32
+                    params.random_dropout =
+                        parse_u64_in(key, value, 0, 100, "an integer percentage from 0 to 100")?
+                            as u32
                 }
                 "random_dropout_seed" => {
                     params.random_dropout_seed =
@@ -127,19 +123,15 @@ impl Params {
                         )?),
                     }
                 }
-                "cost_model" => {
-                    params.cost_model = match value.trim() {
-                        "analytic" => CostModelKind::Analytic,
-                        "gcn" => {
-                            return Err(Error::Param(
-                                "autoscheduler.cost_model=gcn is not available yet: the GCN cost model \
+                "cost_model" => params.cost_model = match value.trim() {
+                    "analytic" => CostModelKind::Analytic,
+                    "gcn" => return Err(Error::Param(
+                        "autoscheduler.cost_model=gcn is not available yet: the GCN cost model \
                                  has not landed; use autoscheduler.cost_model=analytic"
-                                    .to_string(),
-                            ))
-                        }
-                        _ => return Err(bad_value(key, value, "'analytic'")),
-                    }
-                }
+                            .to_string(),
+                    )),
+                    _ => return Err(bad_value(key, value, "'analytic'")),
+                },
                 "weights_path" => {
                     return Err(Error::Param(format!(
                         "unknown parameter autoscheduler.weights_path='{value}': Gcn does not read \
@@ -147,12 +139,10 @@ impl Params {
                          autoscheduler.model_path (an ONNX file), once the GCN cost model ships"
                     )))
                 }
-                _ => {
-                    return Err(Error::Param(format!(
-                        "unknown parameter autoscheduler.{key}='{value}'; accepted parameters are: {}",
-                        ACCEPTED_KEYS.join(", ")
-                    )))
-                }
+                _ => return Err(Error::Param(format!(
+                    "unknown parameter autoscheduler.{key}='{value}'; accepted parameters are: {}",
+                    ACCEPTED_KEYS.join(", ")
+                ))),
             }
         }
         Ok(params)
@@ -201,25 +191,42 @@ mod tests {
 
     #[test]
     fn zero_beam_size_names_key_value_and_range() {
-        let e = Params::parse(&entries(&[("beam_size", "0")])).unwrap_err().to_string();
-        assert_eq!(e, "autoscheduler.beam_size must be a positive integer, got '0'");
+        let e = Params::parse(&entries(&[("beam_size", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "autoscheduler.beam_size must be a positive integer, got '0'"
+        );
     }
 
     #[test]
     fn dropout_over_one_hundred_is_rejected() {
-        let e = Params::parse(&entries(&[("random_dropout", "150")])).unwrap_err().to_string();
-        assert!(e.contains("random_dropout") && e.contains("'150'") && e.contains("0 to 100"), "{e}");
+        let e = Params::parse(&entries(&[("random_dropout", "150")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("random_dropout") && e.contains("'150'") && e.contains("0 to 100"),
+            "{e}"
+        );
     }
 
     #[test]
     fn unknown_key_lists_accepted_keys() {
-        let e = Params::parse(&entries(&[("bogus", "1")])).unwrap_err().to_string();
-        assert!(e.contains("autoscheduler.bogus") && e.contains("beam_size, random_dropout"), "{e}");
+        let e = Params::parse(&entries(&[("bogus", "1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("autoscheduler.bogus") && e.contains("beam_size, random_dropout"),
+            "{e}"
+        );
     }
 
     #[test]
     fn weights_path_points_to_model_path() {
-        let e = Params::parse(&entries(&[("weights_path", "w.weights")])).unwrap_err().to_string();
+        let e = Params::parse(&entries(&[("weights_path", "w.weights")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("model_path"), "{e}");
     }
 

@@ -9,13 +9,42 @@ use crate::bridge::ffi::{OpKind, ScalarClass, ScalarTypeDesc};
 use crate::dag::{access_pattern, jacobian, AccessPattern, Dag};
 
 pub const OP_KIND_NAMES: &[&str] = &[
-    "const", "cast", "variable", "param", "add", "sub", "mod", "mul", "div", "min", "max", "eq",
-    "ne", "lt", "le", "and", "or", "not", "select", "image_call", "func_call", "self_call",
-    "extern_call", "let",
+    "const",
+    "cast",
+    "variable",
+    "param",
+    "add",
+    "sub",
+    "mod",
+    "mul",
+    "div",
+    "min",
+    "max",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "and",
+    "or",
+    "not",
+    "select",
+    "image_call",
+    "func_call",
+    "self_call",
+    "extern_call",
+    "let",
 ];
-pub const SCALAR_CLASS_NAMES: &[&str] = &["bool", "int8", "int16", "int32", "int64", "float", "double"];
+pub const SCALAR_CLASS_NAMES: &[&str] =
+    &["bool", "int8", "int16", "int32", "int64", "float", "double"];
 pub const ACCESS_KIND_NAMES: &[&str] = &["load_func", "load_self", "load_image", "store"];
-pub const PATTERN_NAMES: &[&str] = &["pointwise", "transpose", "broadcast", "slice", "strided", "gather"];
+pub const PATTERN_NAMES: &[&str] = &[
+    "pointwise",
+    "transpose",
+    "broadcast",
+    "slice",
+    "strided",
+    "gather",
+];
 
 pub const NUM_OP_FEATURES: usize = OP_KIND_NAMES.len() * SCALAR_CLASS_NAMES.len();
 pub const NUM_FEATURES: usize =
@@ -108,8 +137,17 @@ mod tests {
 
     #[test]
     fn scalar_classes_follow_bits_and_code() {
-        assert_eq!(scalar_class(ScalarTypeDesc { code: 1, bits: 8 }), ScalarClass::Int8.repr as usize);
-        assert_eq!(scalar_class(ScalarTypeDesc { code: 2, bits: 64 }), ScalarClass::Double.repr as usize);
-        assert_eq!(scalar_class(ScalarTypeDesc { code: 1, bits: 1 }), ScalarClass::Bool.repr as usize);
+        assert_eq!(
+            scalar_class(ScalarTypeDesc { code: 1, bits: 8 }),
+            ScalarClass::Int8.repr as usize
+        );
+        assert_eq!(
+            scalar_class(ScalarTypeDesc { code: 2, bits: 64 }),
+            ScalarClass::Double.repr as usize
+        );
+        assert_eq!(
+            scalar_class(ScalarTypeDesc { code: 1, bits: 1 }),
+            ScalarClass::Bool.repr as usize
+        );
     }
 }

@@ -6,9 +6,7 @@
 //! products are named by extending the split loop's name (the `.schedule.h` renderer relies on
 //! this to name them in a program where the original var has another unique name).
 
-use crate::bridge::ffi::{
-    DagStage, FuncPlan, LoopRef, Placement, SplitPlan, StagePlan, TailKind,
-};
+use crate::bridge::ffi::{DagStage, FuncPlan, LoopRef, Placement, SplitPlan, StagePlan, TailKind};
 
 /// Placement of a Func with no loop level.
 pub fn func_plan(func: usize, compute: Placement) -> FuncPlan {

@@ -63,7 +63,13 @@ pub fn complete(dag: &Dag, root: &RootBounds, nest: &LoopNest, params: &Params) 
 }
 
 /// Every option for Func `f` in `state`.
-fn expand(dag: &Dag, root: &RootBounds, state: &LoopNest, f: usize, params: &Params) -> Result<Vec<LoopNest>> {
+fn expand(
+    dag: &Dag,
+    root: &RootBounds,
+    state: &LoopNest,
+    f: usize,
+    params: &Params,
+) -> Result<Vec<LoopNest>> {
     let mut children = Vec::new();
     if LoopNest::can_inline(dag, f) {
         let mut child = state.clone();
@@ -87,7 +93,13 @@ fn expand(dag: &Dag, root: &RootBounds, state: &LoopNest, f: usize, params: &Par
             .iter()
             .map(|&s| default_tiling(dag, s, &bounds.loops[s], at_root, params.parallelism))
             .collect();
-        for tiling in candidate_tilings(dag, stages[0], &bounds.loops[stages[0]], at_root, params.parallelism) {
+        for tiling in candidate_tilings(
+            dag,
+            stages[0],
+            &bounds.loops[stages[0]],
+            at_root,
+            params.parallelism,
+        ) {
             let mut child = state.clone();
             let mut tilings = vec![tiling];
             tilings.extend(updates.iter().cloned());
@@ -108,7 +120,12 @@ pub fn featurize(dag: &Dag, root: &RootBounds, nest: &LoopNest) -> Result<Vec<St
 }
 
 /// Searches for the cheapest complete loop nest under `model`.
-pub fn beam_search(dag: &Dag, root: &RootBounds, params: &Params, model: &mut dyn CostModel) -> Result<SearchResult> {
+pub fn beam_search(
+    dag: &Dag,
+    root: &RootBounds,
+    params: &Params,
+    model: &mut dyn CostModel,
+) -> Result<SearchResult> {
     model.set_pipeline(dag)?;
     let mut rng = ChaCha8Rng::seed_from_u64(params.random_dropout_seed);
     let mut beam: Vec<(LoopNest, f64)> = vec![(LoopNest::new(dag), 0.0)];
@@ -121,11 +138,18 @@ pub fn beam_search(dag: &Dag, root: &RootBounds, params: &Params, model: &mut dy
         }
         if params.random_dropout < 100 && children.len() > 1 {
             let n = children.len();
-            let mut keep: Vec<bool> = (0..n).map(|_| rng.next_u64() % 100 < params.random_dropout as u64).collect();
+            let mut keep: Vec<bool> = (0..n)
+                .map(|_| rng.next_u64() % 100 < params.random_dropout as u64)
+                .collect();
             if !keep.contains(&true) {
                 keep[(rng.next_u64() % n as u64) as usize] = true;
             }
-            children = children.into_iter().zip(keep).filter(|(_, k)| *k).map(|(c, _)| c).collect();
+            children = children
+                .into_iter()
+                .zip(keep)
+                .filter(|(_, k)| *k)
+                .map(|(c, _)| c)
+                .collect();
         }
         let mut features = Vec::with_capacity(children.len());
         for child in &children {
@@ -145,7 +169,11 @@ pub fn beam_search(dag: &Dag, root: &RootBounds, params: &Params, model: &mut dy
                     "Gcn search: {} -> {:?} tiles {:?}: {:.4} ms",
                     dag.func(f).name,
                     choice.placement,
-                    choice.stages.iter().map(|t| t.tile.clone()).collect::<Vec<_>>(),
+                    choice
+                        .stages
+                        .iter()
+                        .map(|t| t.tile.clone())
+                        .collect::<Vec<_>>(),
                     cost * 1e3
                 );
             }

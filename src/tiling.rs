@@ -36,13 +36,23 @@ pub fn vector_lanes(dag: &Dag, s: usize) -> i64 {
 /// The loop to vectorize (the pure loop over storage dimension 0) if it is long enough.
 fn vector_loop(dag: &Dag, s: usize, loops: &[Span]) -> Option<(usize, i64)> {
     let lanes = vector_lanes(dag, s);
-    let l = dag.stage(s).loops.iter().position(|l| !l.is_rvar && l.pure_dim == 0)?;
+    let l = dag
+        .stage(s)
+        .loops
+        .iter()
+        .position(|l| !l.is_rvar && l.pure_dim == 0)?;
     (lanes > 1 && loops[l].extent() >= lanes).then_some((l, lanes))
 }
 
 /// Outer pure loops to parallelize, outermost first, until their tile counts give at least
 /// `parallelism` tasks.
-fn parallel_loops(dag: &Dag, s: usize, loops: &[Span], tile: &[i64], parallelism: u32) -> Vec<usize> {
+fn parallel_loops(
+    dag: &Dag,
+    s: usize,
+    loops: &[Span],
+    tile: &[i64],
+    parallelism: u32,
+) -> Vec<usize> {
     if parallelism <= 1 {
         return Vec::new();
     }
@@ -65,19 +75,36 @@ fn parallel_loops(dag: &Dag, s: usize, loops: &[Span], tile: &[i64], parallelism
     chosen
 }
 
-fn tiling(dag: &Dag, s: usize, loops: &[Span], tile: Vec<i64>, at_root: bool, parallelism: u32) -> StageTiling {
+fn tiling(
+    dag: &Dag,
+    s: usize,
+    loops: &[Span],
+    tile: Vec<i64>,
+    at_root: bool,
+    parallelism: u32,
+) -> StageTiling {
     let vector = vector_loop(dag, s, loops).filter(|&(l, lanes)| tile[l] % lanes == 0);
     let parallel = if at_root {
         parallel_loops(dag, s, loops, &tile, parallelism)
     } else {
         Vec::new()
     };
-    StageTiling { tile, vector, parallel }
+    StageTiling {
+        tile,
+        vector,
+        parallel,
+    }
 }
 
 /// The tiling assumed for an undecided stage: storage dimension 0 vectorized along whole rows,
 /// everything else outer.
-pub fn default_tiling(dag: &Dag, s: usize, loops: &[Span], at_root: bool, parallelism: u32) -> StageTiling {
+pub fn default_tiling(
+    dag: &Dag,
+    s: usize,
+    loops: &[Span],
+    at_root: bool,
+    parallelism: u32,
+) -> StageTiling {
     let mut tile: Vec<i64> = dag.stage(s).loops.iter().map(|_| 1).collect();
     if let Some((l, lanes)) = vector_loop(dag, s, loops) {
         // Whole rows of vectors: long contiguous runs, as a plain vectorized loop would do.
@@ -99,15 +126,27 @@ fn geometric(first: i64, extent: i64) -> Vec<i64> {
 }
 
 /// Candidate tilings of stage `s` whose loops (per production) are `loops`.
-pub fn candidate_tilings(dag: &Dag, s: usize, loops: &[Span], at_root: bool, parallelism: u32) -> Vec<StageTiling> {
+pub fn candidate_tilings(
+    dag: &Dag,
+    s: usize,
+    loops: &[Span],
+    at_root: bool,
+    parallelism: u32,
+) -> Vec<StageTiling> {
     let stage = dag.stage(s);
     let vector = vector_loop(dag, s, loops);
-    let pure: Vec<usize> = (0..loops.len()).filter(|&l| !stage.loops[l].is_rvar).collect();
+    let pure: Vec<usize> = (0..loops.len())
+        .filter(|&l| !stage.loops[l].is_rvar)
+        .collect();
     let mut options: Vec<Vec<i64>> = vec![vec![1]; loops.len()];
     for (rank, &l) in pure.iter().enumerate() {
         let extent = loops[l].extent().max(1);
         options[l] = match vector {
-            Some((v, lanes)) if v == l => geometric(lanes, extent).into_iter().map(|t| t - t % lanes).filter(|&t| t > 0).collect(),
+            Some((v, lanes)) if v == l => geometric(lanes, extent)
+                .into_iter()
+                .map(|t| t - t % lanes)
+                .filter(|&t| t > 0)
+                .collect(),
             _ if rank < TILED_LOOPS => geometric(1, extent),
             _ => vec![1],
         };
@@ -129,9 +168,15 @@ pub fn candidate_tilings(dag: &Dag, s: usize, loops: &[Span], at_root: bool, par
     tiles.retain(|t| t.iter().product::<i64>() <= MAX_TILE_POINTS);
     if at_root && parallelism > 1 {
         let tasks = |t: &Vec<i64>| -> i64 {
-            pure.iter().map(|&l| (loops[l].extent() + t[l] - 1) / t[l]).product()
+            pure.iter()
+                .map(|&l| (loops[l].extent() + t[l] - 1) / t[l])
+                .product()
         };
-        let enough: Vec<Vec<i64>> = tiles.iter().filter(|t| tasks(t) >= parallelism as i64).cloned().collect();
+        let enough: Vec<Vec<i64>> = tiles
+            .iter()
+            .filter(|t| tasks(t) >= parallelism as i64)
+            .cloned()
+            .collect();
         if !enough.is_empty() {
             tiles = enough;
         }
@@ -139,7 +184,9 @@ pub fn candidate_tilings(dag: &Dag, s: usize, loops: &[Span], at_root: bool, par
     tiles.sort_by_key(|t| (t.iter().product::<i64>(), t.clone()));
     if tiles.len() > MAX_CANDIDATES {
         let step = tiles.len() as f64 / MAX_CANDIDATES as f64;
-        tiles = (0..MAX_CANDIDATES).map(|i| tiles[(i as f64 * step) as usize].clone()).collect();
+        tiles = (0..MAX_CANDIDATES)
+            .map(|i| tiles[(i as f64 * step) as usize].clone())
+            .collect();
     }
     if tiles.is_empty() {
         return vec![default_tiling(dag, s, loops, at_root, parallelism)];

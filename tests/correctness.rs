@@ -23,10 +23,12 @@ with_test_pipelines!(pipeline_tests);
 
 #[test]
 fn parallelism_one_gives_a_serial_schedule_with_the_same_output() {
-    let serial = check_gcn_matches_reference("separable_blur", &[("parallelism", "1")], &["schedule"]);
+    let serial =
+        check_gcn_matches_reference("separable_blur", &[("parallelism", "1")], &["schedule"]);
     let source = std::fs::read_to_string(serial.join("separable_blur.schedule.h")).unwrap();
     assert!(!source.contains(".parallel("), "{source}");
-    let parallel = check_gcn_matches_reference("separable_blur", &[("parallelism", "2")], &["schedule"]);
+    let parallel =
+        check_gcn_matches_reference("separable_blur", &[("parallelism", "2")], &["schedule"]);
     let source = std::fs::read_to_string(parallel.join("separable_blur.schedule.h")).unwrap();
     assert!(source.contains(".parallel("), "{source}");
 }

@@ -21,17 +21,29 @@ fn dump_of(pipeline: &str) -> String {
 }
 
 fn assert_line(dump: &str, line: &str) {
-    assert!(dump.lines().any(|l| l == line), "missing line\n  {line}\nin dump:\n{dump}");
+    assert!(
+        dump.lines().any(|l| l == line),
+        "missing line\n  {line}\nin dump:\n{dump}"
+    );
 }
 
 #[test]
 fn footprint_of_three_tap_blur_widens_by_two() {
     let dump = dump_of("separable_blur");
     // blur_x(x, y) reads input(x), input(x+1), input(x+2): x.min .. x.max + 2; rows unchanged.
-    assert_line(&dump, "edge input_im -> blur_x dim=0 min=x.min max=x.max + 2 root=0..257");
-    assert_line(&dump, "edge input_im -> blur_x dim=1 min=y.min max=y.max root=0..193");
+    assert_line(
+        &dump,
+        "edge input_im -> blur_x dim=0 min=x.min max=x.max + 2 root=0..257",
+    );
+    assert_line(
+        &dump,
+        "edge input_im -> blur_x dim=1 min=y.min max=y.max root=0..193",
+    );
     // out reads blur_x at y, y+1, y+2 over the 256x192 output.
-    assert_line(&dump, "edge blur_x -> out dim=1 min=y.min max=y.max + 2 root=0..193");
+    assert_line(
+        &dump,
+        "edge blur_x -> out dim=1 min=y.min max=y.max + 2 root=0..193",
+    );
     assert_line(&dump, "stage blur_x loops=x,y extents=256,194");
 }
 
@@ -39,19 +51,35 @@ fn footprint_of_three_tap_blur_widens_by_two() {
 fn downsample_by_two_has_coefficient_two() {
     let dump = dump_of("pyramid");
     // down_2(x, y) reads down_1(2x .. 2x+1, 2y .. 2y+1).
-    assert_line(&dump, "edge down_1 -> down_2 dim=0 min=2*x.min max=2*x.max + 1 root=0..127");
+    assert_line(
+        &dump,
+        "edge down_1 -> down_2 dim=0 min=2*x.min max=2*x.max + 1 root=0..127",
+    );
     assert_line(&dump, "load down_2 down_1 pattern=Strided jacobian=2,0;0,2");
     // up_2(x, y) reads up_3 = down_3 at (x/2, y/2): slope one half.
-    assert!(dump.lines().any(|l| l.starts_with("load up_2 down_3 pattern=Strided jacobian=1/2,0;0,1/2")), "{dump}");
+    assert!(
+        dump.lines()
+            .any(|l| l.starts_with("load up_2 down_3 pattern=Strided jacobian=1/2,0;0,1/2")),
+        "{dump}"
+    );
 }
 
 #[test]
 fn transpose_swaps_dimensions() {
     let dump = dump_of("transpose");
     // flipped(x, y) = input(y, x): input dimension 0 follows y, dimension 1 follows x.
-    assert_line(&dump, "edge input_im -> flipped dim=0 min=y.min max=y.max root=0..95");
-    assert_line(&dump, "edge input_im -> flipped dim=1 min=x.min max=x.max root=0..127");
-    assert_line(&dump, "load flipped input_im pattern=Transpose jacobian=0,1;1,0");
+    assert_line(
+        &dump,
+        "edge input_im -> flipped dim=0 min=y.min max=y.max root=0..95",
+    );
+    assert_line(
+        &dump,
+        "edge input_im -> flipped dim=1 min=x.min max=x.max root=0..127",
+    );
+    assert_line(
+        &dump,
+        "load flipped input_im pattern=Transpose jacobian=0,1;1,0",
+    );
 }
 
 #[test]
@@ -59,17 +87,29 @@ fn data_dependent_accesses_are_gathers() {
     let dump = dump_of("lookup_table");
     // table(input(x, y)): the index is loaded data, the footprint is the whole u8 range.
     assert_line(&dump, "load mapped table_im pattern=Gather jacobian=?,?");
-    assert_line(&dump, "edge table_im -> mapped dim=0 min=0 max=255 root=0..255");
+    assert_line(
+        &dump,
+        "edge table_im -> mapped dim=0 min=0 max=255 root=0..255",
+    );
     let histogram = dump_of("histogram");
     // hist(bright(r.x, r.y)) += 1 reads hist at a data-dependent bin.
-    assert_line(&histogram, "load hist.update(0) hist pattern=Gather jacobian=?,?");
-    assert_line(&histogram, "stage hist.update(0) loops=r$x,r$y extents=256,192");
+    assert_line(
+        &histogram,
+        "load hist.update(0) hist pattern=Gather jacobian=?,?",
+    );
+    assert_line(
+        &histogram,
+        "stage hist.update(0) loops=r$x,r$y extents=256,192",
+    );
 }
 
 #[test]
 fn update_with_rvar_scan_computes_the_whole_row() {
     let dump = dump_of("scan");
     // cumulative(r, y) for r in [1, 199]: loops r (rvar) and y; the pure stage covers 200x64.
-    assert_line(&dump, "stage cumulative.update(0) loops=r$x,y extents=199,64");
+    assert_line(
+        &dump,
+        "stage cumulative.update(0) loops=r$x,y extents=199,64",
+    );
     assert_line(&dump, "stage cumulative loops=x,y extents=200,64");
 }

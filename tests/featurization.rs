@@ -13,14 +13,21 @@ fn emitted(pipeline: &str) -> Vec<u8> {
 }
 
 fn column(names: &[String], name: &str) -> usize {
-    names.iter().position(|n| n == name).unwrap_or_else(|| panic!("no column {name}"))
+    names
+        .iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
 }
 
 #[test]
 fn blur_featurization_round_trips_with_the_expected_values() {
     let bytes = emitted("separable_blur");
     let f = Featurization::from_bytes(&bytes).unwrap();
-    assert_eq!(f.to_bytes(), bytes, "writing the parsed blob must give the same bytes");
+    assert_eq!(
+        f.to_bytes(),
+        bytes,
+        "writing the parsed blob must give the same bytes"
+    );
 
     let names: Vec<&str> = f.stages.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["input_im", "blur_x", "out"]);
@@ -34,12 +41,21 @@ fn blur_featurization_round_trips_with_the_expected_values() {
 
     let blur_x = &f.stages[1];
     let out = &f.stages[2];
-    assert_eq!(blur_x.pipeline_features.len(), f.pipeline_feature_names.len());
-    assert_eq!(blur_x.schedule_features.len(), f.schedule_feature_names.len());
+    assert_eq!(
+        blur_x.pipeline_features.len(),
+        f.pipeline_feature_names.len()
+    );
+    assert_eq!(
+        blur_x.schedule_features.len(),
+        f.schedule_feature_names.len()
+    );
     let s = &f.schedule_feature_names;
     // The output is computed at root over exactly its 256 x 192 estimate.
     assert_eq!(out.schedule_features[column(s, "computed_at_root")], 1.0);
-    assert_eq!(out.schedule_features[column(s, "points_computed_total")], (256 * 192) as f32);
+    assert_eq!(
+        out.schedule_features[column(s, "points_computed_total")],
+        (256 * 192) as f32
+    );
     // blur_x needs at least the output's rows plus a 2-row apron; tiling may recompute more.
     let minimum = blur_x.schedule_features[column(s, "points_computed_minimum")];
     assert_eq!(minimum, (256 * 194) as f32);
@@ -47,8 +63,14 @@ fn blur_featurization_round_trips_with_the_expected_values() {
     assert_eq!(blur_x.schedule_features[column(s, "inlined")], 0.0);
     // Three float loads of input_im, all pointwise; three float adds, two multiplies.
     let p = &f.pipeline_feature_names;
-    assert_eq!(blur_x.pipeline_features[column(p, "access.pointwise.load_func.float")], 3.0);
-    assert_eq!(blur_x.pipeline_features[column(p, "op.func_call.float")], 3.0);
+    assert_eq!(
+        blur_x.pipeline_features[column(p, "access.pointwise.load_func.float")],
+        3.0
+    );
+    assert_eq!(
+        blur_x.pipeline_features[column(p, "op.func_call.float")],
+        3.0
+    );
     assert_eq!(blur_x.pipeline_features[column(p, "op.mul.float")], 2.0);
 }
 
@@ -59,7 +81,12 @@ fn update_stages_are_chained_in_the_stage_graph() {
         .edges
         .iter()
         .filter(|e| e.kind == EdgeKind::StageOrder)
-        .map(|e| (f.stages[e.from as usize].name.clone(), f.stages[e.to as usize].name.clone()))
+        .map(|e| {
+            (
+                f.stages[e.from as usize].name.clone(),
+                f.stages[e.to as usize].name.clone(),
+            )
+        })
         .collect();
     assert_eq!(
         order,
@@ -75,16 +102,30 @@ fn update_stages_are_chained_in_the_stage_graph() {
 fn damaged_blobs_are_rejected_with_a_message() {
     let bytes = emitted("diamond");
     for cut in [0, 7, 12, bytes.len() / 2, bytes.len() - 1] {
-        let err = Featurization::from_bytes(&bytes[..cut]).unwrap_err().to_string();
-        assert!(err.contains("truncated") || err.contains("corrupt"), "cut at {cut}: {err}");
+        let err = Featurization::from_bytes(&bytes[..cut])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("truncated") || err.contains("corrupt"),
+            "cut at {cut}: {err}"
+        );
     }
     let mut wrong_magic = bytes.clone();
     wrong_magic[0] = b'X';
-    assert!(Featurization::from_bytes(&wrong_magic).unwrap_err().to_string().contains("bad magic"));
+    assert!(Featurization::from_bytes(&wrong_magic)
+        .unwrap_err()
+        .to_string()
+        .contains("bad magic"));
     let mut future = bytes.clone();
     future[8..12].copy_from_slice(&99u32.to_le_bytes());
-    assert!(Featurization::from_bytes(&future).unwrap_err().to_string().contains("unsupported version 99"));
+    assert!(Featurization::from_bytes(&future)
+        .unwrap_err()
+        .to_string()
+        .contains("unsupported version 99"));
     let mut trailing = bytes;
     trailing.push(0);
-    assert!(Featurization::from_bytes(&trailing).unwrap_err().to_string().contains("trailing"));
+    assert!(Featurization::from_bytes(&trailing)
+        .unwrap_err()
+        .to_string()
+        .contains("trailing"));
 }

@@ -22,7 +22,11 @@ fn check_every_configuration(pipeline: &str) {
     for seed in ["1", "2", "3", "4", "5"] {
         check_gcn_matches_reference(
             pipeline,
-            &[("beam_size", "1"), ("random_dropout", "50"), ("random_dropout_seed", seed)],
+            &[
+                ("beam_size", "1"),
+                ("random_dropout", "50"),
+                ("random_dropout_seed", seed),
+            ],
             &["schedule"],
         );
     }
@@ -46,7 +50,11 @@ with_test_pipelines!(search_tests);
 
 #[test]
 fn same_seed_gives_the_same_schedule() {
-    let params = [("beam_size", "1"), ("random_dropout", "30"), ("random_dropout_seed", "11")];
+    let params = [
+        ("beam_size", "1"),
+        ("random_dropout", "30"),
+        ("random_dropout_seed", "11"),
+    ];
     let first = check_gcn_matches_reference("pyramid", &params, &["schedule"]);
     let first = schedule_source(&first, "pyramid");
     let second = check_gcn_matches_reference("pyramid", &params, &["schedule"]);
@@ -64,10 +72,18 @@ fn twenty_dropout_seeds_give_at_least_fifteen_schedules() {
             "stencil_chain",
             &dir,
             &["schedule"],
-            &gcn_args(&[("beam_size", "1"), ("random_dropout", "10"), ("random_dropout_seed", &seed)]),
+            &gcn_args(&[
+                ("beam_size", "1"),
+                ("random_dropout", "10"),
+                ("random_dropout_seed", &seed),
+            ]),
         );
         assert!(out.status.success(), "{}", stderr_of(&out));
         distinct.insert(schedule_source(&dir, "stencil_chain"));
     }
-    assert!(distinct.len() >= 15, "only {} distinct schedules from 20 seeds", distinct.len());
+    assert!(
+        distinct.len() >= 15,
+        "only {} distinct schedules from 20 seeds",
+        distinct.len()
+    );
 }

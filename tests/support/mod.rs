@@ -63,7 +63,10 @@ pub fn repo_root() -> PathBuf {
 /// `target/<profile>`, the folder of the test binary's `deps/`.
 pub fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf()
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>")
+        .to_path_buf()
 }
 
 /// The plugin cargo built alongside this test binary.
@@ -97,7 +100,9 @@ pub fn fresh_dir(name: &str) -> PathBuf {
 
 /// Runs a command; panics if it could not start or was killed by a signal.
 pub fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     if let Some(signal) = out.status.signal() {
         panic!(
             "{cmd:?} was killed by signal {signal}\nstdout:\n{}\nstderr:\n{}",
@@ -142,7 +147,8 @@ fn is_stale(output: &Path, inputs: &[PathBuf]) -> bool {
 
 fn cxx() -> Command {
     let mut cmd = Command::new(std::env::var("CXX").unwrap_or_else(|_| "c++".into()));
-    cmd.arg("-std=c++17").arg(format!("-I{}", halide_root().join("include").display()));
+    cmd.arg("-std=c++17")
+        .arg(format!("-I{}", halide_root().join("include").display()));
     cmd
 }
 
@@ -216,7 +222,12 @@ pub fn rungen_object() -> PathBuf {
             let object = build_dir().join("RunGenMain.o");
             compile_object(
                 &tools.join("RunGenMain.cpp"),
-                &["-O1", "-DHALIDE_NO_PNG", "-DHALIDE_NO_JPEG", &format!("-I{}", tools.display())],
+                &[
+                    "-O1",
+                    "-DHALIDE_NO_PNG",
+                    "-DHALIDE_NO_JPEG",
+                    &format!("-I{}", tools.display()),
+                ],
                 &[],
                 &object,
             );
@@ -269,7 +280,11 @@ pub fn runner_outputs(runner: &Path) -> Vec<String> {
     let out = run_ok(Command::new(runner).arg("--describe"));
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("Output \"").and_then(|r| r.split('"').next()))
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("Output \"")
+                .and_then(|r| r.split('"').next())
+        })
         .map(str::to_string)
         .collect()
 }
@@ -278,12 +293,19 @@ pub fn runner_outputs(runner: &Path) -> Vec<String> {
 /// (the .npy file, header included: it records type and shape).
 pub fn run_outputs(runner: &Path, dir: &Path, seed: u32) -> Vec<(String, Vec<u8>)> {
     let outputs = runner_outputs(runner);
-    assert!(!outputs.is_empty(), "{} reports no outputs", runner.display());
+    assert!(
+        !outputs.is_empty(),
+        "{} reports no outputs",
+        runner.display()
+    );
     let mut cmd = Command::new(runner);
     cmd.arg(format!("--default_input_buffers=random:{seed}:estimate"))
         .arg("--default_input_scalars=estimate")
         .arg("--output_extents=estimate");
-    let files: Vec<PathBuf> = outputs.iter().map(|o| dir.join(format!("{o}.npy"))).collect();
+    let files: Vec<PathBuf> = outputs
+        .iter()
+        .map(|o| dir.join(format!("{o}.npy")))
+        .collect();
     for (name, file) in outputs.iter().zip(&files) {
         cmd.arg(format!("{name}={}", file.display()));
     }
@@ -297,17 +319,25 @@ pub fn run_outputs(runner: &Path, dir: &Path, seed: u32) -> Vec<(String, Vec<u8>
 
 /// The unscheduled pipeline's outputs (cached per process and pipeline).
 pub fn reference_outputs(pipeline: &str) -> Vec<(String, Vec<u8>)> {
-    static CACHE: OnceLock<Mutex<std::collections::HashMap<String, Vec<(String, Vec<u8>)>>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<std::collections::HashMap<String, Vec<(String, Vec<u8>)>>>> =
+        OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(hit) = cache.lock().unwrap().get(pipeline) {
         return hit.clone();
     }
     let dir = fresh_dir(&format!("{pipeline}-reference"));
     let out = generate(pipeline, &dir, &[], &[]);
-    assert!(out.status.success(), "reference build of {pipeline} failed:\n{}", stderr_of(&out));
+    assert!(
+        out.status.success(),
+        "reference build of {pipeline} failed:\n{}",
+        stderr_of(&out)
+    );
     let runner = build_runner(pipeline, &dir);
     let outputs = run_outputs(&runner, &dir, 1);
-    cache.lock().unwrap().insert(pipeline.to_string(), outputs.clone());
+    cache
+        .lock()
+        .unwrap()
+        .insert(pipeline.to_string(), outputs.clone());
     outputs
 }
 
@@ -319,21 +349,36 @@ pub fn assert_same_outputs(what: &str, got: &[(String, Vec<u8>)], want: &[(Strin
         "{what}: different outputs"
     );
     for ((name, a), (_, b)) in got.iter().zip(want) {
-        assert_eq!(a.len(), b.len(), "{what}: output {name} has a different size");
+        assert_eq!(
+            a.len(),
+            b.len(),
+            "{what}: output {name} has a different size"
+        );
         if let Some(i) = a.iter().zip(b.iter()).position(|(x, y)| x != y) {
-            panic!("{what}: output {name} differs from the unscheduled pipeline at byte {i} of {}", a.len());
+            panic!(
+                "{what}: output {name} differs from the unscheduled pipeline at byte {i} of {}",
+                a.len()
+            );
         }
     }
 }
 
 /// Schedules `pipeline` with Gcn and `params`, runs it, and checks its outputs against the
 /// unscheduled pipeline's. Returns the folder holding the generated files.
-pub fn check_gcn_matches_reference(pipeline: &str, params: &[(&str, &str)], emit: &[&str]) -> PathBuf {
+pub fn check_gcn_matches_reference(
+    pipeline: &str,
+    params: &[(&str, &str)],
+    emit: &[&str],
+) -> PathBuf {
     let reference = reference_outputs(pipeline);
     let tag: String = params.iter().map(|(k, v)| format!("-{k}{v}")).collect();
     let dir = fresh_dir(&format!("{pipeline}-gcn{tag}"));
     let out = generate(pipeline, &dir, emit, &gcn_args(params));
-    assert!(out.status.success(), "Gcn build of {pipeline} failed:\n{}", stderr_of(&out));
+    assert!(
+        out.status.success(),
+        "Gcn build of {pipeline} failed:\n{}",
+        stderr_of(&out)
+    );
     let runner = build_runner(pipeline, &dir);
     let got = run_outputs(&runner, &dir, 1);
     assert_same_outputs(&format!("{pipeline} scheduled by Gcn"), &got, &reference);

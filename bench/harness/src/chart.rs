@@ -18,25 +18,49 @@ const COLORS: [RGBColor; 5] = [
 ];
 
 /// Draws the chart into `path` (PNG).
-pub fn draw(path: &Path, pipelines: &[String], schedulers: &[String], results: &BTreeMap<String, PipelineResult>) -> Result<(), String> {
+pub fn draw(
+    path: &Path,
+    pipelines: &[String],
+    schedulers: &[String],
+    results: &BTreeMap<String, PipelineResult>,
+) -> Result<(), String> {
     plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
         .map_err(|_| "cannot load the embedded font".to_string())?;
     let rows: Vec<(String, Vec<Option<f64>>)> = pipelines
         .iter()
         .filter_map(|p| {
             let r = results.get(p)?;
-            let times: Vec<Option<f64>> = schedulers.iter().map(|s| r.schedulers.get(s).and_then(|x| x.best_ms())).collect();
-            let fastest = times.iter().flatten().copied().fold(f64::INFINITY, f64::min);
-            fastest.is_finite().then(|| (p.clone(), times.iter().map(|t| t.map(|t| t / fastest)).collect()))
+            let times: Vec<Option<f64>> = schedulers
+                .iter()
+                .map(|s| r.schedulers.get(s).and_then(|x| x.best_ms()))
+                .collect();
+            let fastest = times
+                .iter()
+                .flatten()
+                .copied()
+                .fold(f64::INFINITY, f64::min);
+            fastest.is_finite().then(|| {
+                (
+                    p.clone(),
+                    times.iter().map(|t| t.map(|t| t / fastest)).collect(),
+                )
+            })
         })
         .collect();
-    let worst = rows.iter().flat_map(|(_, r)| r.iter().flatten()).copied().fold(1.0, f64::max);
+    let worst = rows
+        .iter()
+        .flat_map(|(_, r)| r.iter().flatten())
+        .copied()
+        .fold(1.0, f64::max);
 
     let root = BitMapBackend::new(path, (1400, 700)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let n = rows.len().max(1);
     let mut chart = ChartBuilder::on(&root)
-        .caption("Run time relative to the fastest scheduler (lower is better)", ("sans-serif", 24))
+        .caption(
+            "Run time relative to the fastest scheduler (lower is better)",
+            ("sans-serif", 24),
+        )
         .margin(20)
         .x_label_area_size(150)
         .y_label_area_size(60)
@@ -55,7 +79,10 @@ pub fn draw(path: &Path, pipelines: &[String], schedulers: &[String], results: &
         let bars = rows.iter().enumerate().filter_map(|(i, (_, times))| {
             let t = times[k]?;
             let left = i as f64 + 0.1 + k as f64 * width;
-            Some(Rectangle::new([(left, 0.9), (left + width, t)], color.filled()))
+            Some(Rectangle::new(
+                [(left, 0.9), (left + width, t)],
+                color.filled(),
+            ))
         });
         chart
             .draw_series(bars)
@@ -72,11 +99,18 @@ pub fn draw(path: &Path, pipelines: &[String], schedulers: &[String], results: &
         .draw()
         .map_err(|e| e.to_string())?;
     // Pipeline names under their groups, drawn where the axis puts each group's center.
-    let label_style = ("sans-serif", 14).into_font().transform(FontTransform::Rotate90).color(&BLACK);
+    let label_style = ("sans-serif", 14)
+        .into_font()
+        .transform(FontTransform::Rotate90)
+        .color(&BLACK);
     for (i, (name, _)) in rows.iter().enumerate() {
         let (px, py) = chart.backend_coord(&(i as f64 + 0.5, 0.9));
-        root.draw(&Text::new(name.clone(), (px - 7, py + 10), label_style.clone()))
-            .map_err(|e| e.to_string())?;
+        root.draw(&Text::new(
+            name.clone(),
+            (px - 7, py + 10),
+            label_style.clone(),
+        ))
+        .map_err(|e| e.to_string())?;
     }
     root.present().map_err(|e| e.to_string())
 }

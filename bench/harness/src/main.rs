@@ -53,7 +53,11 @@ struct Args {
     #[arg(long, value_delimiter = ',')]
     pipelines: Vec<String>,
     /// Autoschedulers to compare.
-    #[arg(long, value_delimiter = ',', default_value = "Gcn,Adams2019,Mullapudi2016,Li2018")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "Gcn,Adams2019,Mullapudi2016,Li2018"
+    )]
     schedulers: Vec<String>,
     /// Interleaved timing rounds.
     #[arg(long, default_value_t = 5)]
@@ -97,18 +101,39 @@ fn scheduler_args(name: &str, args: &Args, threads: u32, tc: &Toolchain) -> Vec<
     out
 }
 
-fn generate(generator: &std::path::Path, pipeline: &str, dir: &std::path::Path, extra: &[String]) -> Command {
+fn generate(
+    generator: &std::path::Path,
+    pipeline: &str,
+    dir: &std::path::Path,
+    extra: &[String],
+) -> Command {
     let mut cmd = Command::new(generator);
-    cmd.args(["-g", pipeline, "-f", pipeline, "-e", "static_library,c_header,registration,schedule", "-o"])
-        .arg(dir)
-        .arg("target=host-strict_float")
-        .args(extra);
+    cmd.args([
+        "-g",
+        pipeline,
+        "-f",
+        pipeline,
+        "-e",
+        "static_library,c_header,registration,schedule",
+        "-o",
+    ])
+    .arg(dir)
+    .arg("target=host-strict_float")
+    .args(extra);
     cmd
 }
 
 /// Gcn's schedules at every search configuration, each checked against the reference.
-fn sweep(tc: &Toolchain, generator: &std::path::Path, pipelines: &[String], threads: u32) -> Result<(), String> {
-    let mut configs: Vec<Vec<String>> = ["1", "4", "32"].iter().map(|b| vec![format!("autoscheduler.beam_size={b}")]).collect();
+fn sweep(
+    tc: &Toolchain,
+    generator: &std::path::Path,
+    pipelines: &[String],
+    threads: u32,
+) -> Result<(), String> {
+    let mut configs: Vec<Vec<String>> = ["1", "4", "32"]
+        .iter()
+        .map(|b| vec![format!("autoscheduler.beam_size={b}")])
+        .collect();
     for seed in 1..=5 {
         configs.push(vec![
             "autoscheduler.beam_size=1".to_string(),
@@ -120,7 +145,12 @@ fn sweep(tc: &Toolchain, generator: &std::path::Path, pipelines: &[String], thre
     for pipeline in pipelines {
         let ref_dir = tc.work.join(pipeline).join("reference");
         std::fs::create_dir_all(&ref_dir).map_err(|e| e.to_string())?;
-        process::run_checked(&mut generate(generator, pipeline, &ref_dir, &["reference=true".to_string()]))?;
+        process::run_checked(&mut generate(
+            generator,
+            pipeline,
+            &ref_dir,
+            &["reference=true".to_string()],
+        ))?;
         let reference = outputs::run_outputs(&tc.runner(&ref_dir, pipeline)?, &ref_dir, 1)?;
         for (k, config) in configs.iter().enumerate() {
             let dir = tc.work.join(pipeline).join(format!("sweep-{k}"));
@@ -150,7 +180,11 @@ fn sweep(tc: &Toolchain, generator: &std::path::Path, pipelines: &[String], thre
             println!("{pipeline} {}: {line}", config.join(" "));
         }
     }
-    println!("sweep: {} passed, {} failed", pipelines.len() * configs.len() - failures.len(), failures.len());
+    println!(
+        "sweep: {} passed, {} failed",
+        pipelines.len() * configs.len() - failures.len(),
+        failures.len()
+    );
     if failures.is_empty() {
         Ok(())
     } else {
@@ -169,7 +203,11 @@ fn main() {
 fn run(args: &Args) -> Result<(), String> {
     let repo = std::env::current_dir().map_err(|e| e.to_string())?;
     let tc = Toolchain::locate(&repo, &repo.join("target/bench"))?;
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1));
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get() as u32)
+            .unwrap_or(1)
+    });
     let pipelines: Vec<String> = if args.pipelines.is_empty() {
         PIPELINES.iter().map(|s| s.to_string()).collect()
     } else {
@@ -186,14 +224,24 @@ fn run(args: &Args) -> Result<(), String> {
         eprintln!("bench: {pipeline}: reference");
         let ref_dir = tc.work.join(pipeline).join("reference");
         std::fs::create_dir_all(&ref_dir).map_err(|e| e.to_string())?;
-        process::run_checked(&mut generate(&generator, pipeline, &ref_dir, &["reference=true".to_string()]))?;
+        process::run_checked(&mut generate(
+            &generator,
+            pipeline,
+            &ref_dir,
+            &["reference=true".to_string()],
+        ))?;
         let reference = outputs::run_outputs(&tc.runner(&ref_dir, pipeline)?, &ref_dir, 1)?;
         let mut entry = PipelineResult::default();
         for scheduler in &args.schedulers {
             eprintln!("bench: {pipeline}: {scheduler}");
             let dir = tc.work.join(pipeline).join(scheduler);
             std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-            let mut cmd = generate(&generator, pipeline, &dir, &scheduler_args(scheduler, args, threads, &tc));
+            let mut cmd = generate(
+                &generator,
+                pipeline,
+                &dir,
+                &scheduler_args(scheduler, args, threads, &tc),
+            );
             let measured = run_measured(&mut cmd, Duration::from_secs(args.timeout));
             let mut result = SchedulerResult {
                 schedule_seconds: measured.seconds,
@@ -210,7 +258,9 @@ fn run(args: &Args) -> Result<(), String> {
                         result.mismatch = outputs::first_difference(&got, &reference);
                         result.runner = Some(runner);
                     }
-                    Err(e) => result.failure = Some(e.lines().last().unwrap_or_default().to_string()),
+                    Err(e) => {
+                        result.failure = Some(e.lines().last().unwrap_or_default().to_string())
+                    }
                 }
             }
             entry.schedulers.insert(scheduler.clone(), result);
@@ -234,15 +284,30 @@ fn run(args: &Args) -> Result<(), String> {
         }
     }
 
-    let commit = process::run_checked(Command::new("git").args(["describe", "--always", "--dirty"]))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "unknown".to_string());
-    let text = report::markdown(&pipelines, &args.schedulers, &results, threads, args.rounds, args.beam_size, &args.cost_model, &commit);
+    let commit =
+        process::run_checked(Command::new("git").args(["describe", "--always", "--dirty"]))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|_| "unknown".to_string());
+    let text = report::markdown(
+        &pipelines,
+        &args.schedulers,
+        &results,
+        threads,
+        args.rounds,
+        args.beam_size,
+        &args.cost_model,
+        &commit,
+    );
     if let Some(parent) = args.report.parent() {
         std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
     }
     std::fs::write(&args.report, &text).map_err(|e| e.to_string())?;
-    chart::draw(&args.report.with_extension("png"), &pipelines, &args.schedulers, &results)?;
+    chart::draw(
+        &args.report.with_extension("png"),
+        &pipelines,
+        &args.schedulers,
+        &results,
+    )?;
     println!("{text}");
     let mismatches = results
         .values()
@@ -250,7 +315,9 @@ fn run(args: &Args) -> Result<(), String> {
         .filter(|s| s.mismatch.is_some())
         .count();
     if mismatches > 0 {
-        return Err(format!("{mismatches} schedules produced output different from the reference"));
+        return Err(format!(
+            "{mismatches} schedules produced output different from the reference"
+        ));
     }
     Ok(())
 }

@@ -11,7 +11,11 @@ fn output_names(runner: &Path) -> Result<Vec<String>, String> {
     let text = run_checked(Command::new(runner).arg("--describe"))?;
     Ok(text
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("Output \"").and_then(|r| r.split('"').next()))
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("Output \"")
+                .and_then(|r| r.split('"').next())
+        })
         .map(str::to_string)
         .collect())
 }
@@ -24,13 +28,17 @@ pub fn run_outputs(runner: &Path, dir: &Path, seed: u32) -> Result<Vec<(String, 
         .arg("--default_input_scalars=estimate")
         .arg("--output_extents=estimate");
     for name in &names {
-        cmd.arg(format!("{name}={}", dir.join(format!("{name}.npy")).display()));
+        cmd.arg(format!(
+            "{name}={}",
+            dir.join(format!("{name}.npy")).display()
+        ));
     }
     run_checked(&mut cmd)?;
     names
         .into_iter()
         .map(|name| {
-            let bytes = std::fs::read(dir.join(format!("{name}.npy"))).map_err(|e| e.to_string())?;
+            let bytes =
+                std::fs::read(dir.join(format!("{name}.npy"))).map_err(|e| e.to_string())?;
             Ok((name, bytes))
         })
         .collect()
@@ -43,7 +51,11 @@ pub fn first_difference(got: &[(String, Vec<u8>)], want: &[(String, Vec<u8>)]) -
     }
     for ((name, a), (_, b)) in got.iter().zip(want) {
         if a.len() != b.len() {
-            return Some(format!("output {name} has {} bytes instead of {}", a.len(), b.len()));
+            return Some(format!(
+                "output {name} has {} bytes instead of {}",
+                a.len(),
+                b.len()
+            ));
         }
         if let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) {
             return Some(format!("output {name} differs at byte {i}"));

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 /// Runs a command; an error carries its stderr.
 pub fn run_checked(cmd: &mut Command) -> Result<String, String> {
-    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if !out.status.success() {
         return Err(format!(
             "{cmd:?} failed ({}):\n{}",
@@ -74,11 +76,22 @@ pub fn run_measured(cmd: &mut Command, limit: Duration) -> Measured {
     let seconds = start.elapsed().as_secs_f64();
     let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
     let _ = std::fs::remove_file(&stderr_path);
-    let tail: String = stderr.lines().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | ");
+    let tail: String = stderr
+        .lines()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join(" | ");
     let failure = if timed_out {
         Some(format!("over the {} s limit", limit.as_secs()))
     } else if libc::WIFSIGNALED(status) {
-        Some(format!("killed by signal {}: {tail}", libc::WTERMSIG(status)))
+        Some(format!(
+            "killed by signal {}: {tail}",
+            libc::WTERMSIG(status)
+        ))
     } else if libc::WEXITSTATUS(status) != 0 {
         Some(format!("exit {}: {tail}", libc::WEXITSTATUS(status)))
     } else {

@@ -29,7 +29,8 @@ pub struct SchedulerResult {
 
 impl SchedulerResult {
     pub fn best_ms(&self) -> Option<f64> {
-        (self.failure.is_none() && self.mismatch.is_none() && !self.samples_ms.is_empty()).then(|| min(&self.samples_ms))
+        (self.failure.is_none() && self.mismatch.is_none() && !self.samples_ms.is_empty())
+            .then(|| min(&self.samples_ms))
     }
 }
 
@@ -41,7 +42,10 @@ pub struct PipelineResult {
 
 fn cell_time(r: &SchedulerResult) -> String {
     match (&r.failure, &r.mismatch, r.best_ms()) {
-        (Some(f), _, _) => format!("failed: {}", f.chars().take(60).collect::<String>().replace('|', "/")),
+        (Some(f), _, _) => format!(
+            "failed: {}",
+            f.chars().take(60).collect::<String>().replace('|', "/")
+        ),
         (_, Some(m), _) => format!("WRONG: {m}"),
         (_, _, Some(best)) => format!("{best:.3} ({:.3})", median(&r.samples_ms)),
         _ => "-".to_string(),
@@ -78,13 +82,21 @@ pub fn markdown(
         let _ = write!(md, " Gcn/{s} |");
     }
     let _ = writeln!(md, " Gcn/best |");
-    let _ = writeln!(md, "|{}", "---|".repeat(1 + schedulers.len() + others.len() + 1));
+    let _ = writeln!(
+        md,
+        "|{}",
+        "---|".repeat(1 + schedulers.len() + others.len() + 1)
+    );
     let mut ratios: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for p in pipelines {
         let Some(r) = results.get(p) else { continue };
         let _ = write!(md, "| {p} |");
         for s in schedulers {
-            let _ = write!(md, " {} |", r.schedulers.get(s).map(cell_time).unwrap_or_default());
+            let _ = write!(
+                md,
+                " {} |",
+                r.schedulers.get(s).map(cell_time).unwrap_or_default()
+            );
         }
         let gcn = r.schedulers.get("Gcn").and_then(SchedulerResult::best_ms);
         let mut best_other = f64::INFINITY;
@@ -103,7 +115,10 @@ pub fn markdown(
         }
         match gcn {
             Some(g) if best_other.is_finite() => {
-                ratios.entry("best".to_string()).or_default().push(g / best_other);
+                ratios
+                    .entry("best".to_string())
+                    .or_default()
+                    .push(g / best_other);
                 let _ = writeln!(md, " {:.2} |", g / best_other);
             }
             _ => {
@@ -117,9 +132,15 @@ pub fn markdown(
     }
     let _ = writeln!(md, " {} |\n", fmt_geomean(ratios.get("best"), ""));
     let _ = writeln!(md, "Ratios below 1 mean Gcn's code is faster.\n");
-    let _ = writeln!(md, "![run time relative to the fastest scheduler](bench.png)\n");
+    let _ = writeln!(
+        md,
+        "![run time relative to the fastest scheduler](bench.png)\n"
+    );
 
-    let _ = writeln!(md, "## Autoscheduling time (s) and peak memory (MiB) of the generator run\n");
+    let _ = writeln!(
+        md,
+        "## Autoscheduling time (s) and peak memory (MiB) of the generator run\n"
+    );
     let _ = write!(md, "| pipeline |");
     for s in schedulers {
         let _ = write!(md, " {s} |");
@@ -134,7 +155,12 @@ pub fn markdown(
             match r.schedulers.get(s) {
                 Some(x) if x.failure.is_none() => {
                     times.entry(s).or_default().push(x.schedule_seconds);
-                    let _ = write!(md, " {:.2} s, {:.0} MiB |", x.schedule_seconds, x.peak_rss_bytes as f64 / (1 << 20) as f64);
+                    let _ = write!(
+                        md,
+                        " {:.2} s, {:.0} MiB |",
+                        x.schedule_seconds,
+                        x.peak_rss_bytes as f64 / (1 << 20) as f64
+                    );
                 }
                 Some(x) => {
                     let _ = write!(md, " failed after {:.1} s |", x.schedule_seconds);
@@ -150,6 +176,9 @@ pub fn markdown(
     for s in schedulers {
         let _ = write!(md, " {} |", fmt_geomean(times.get(s), " s"));
     }
-    let _ = writeln!(md, "\n\nThe generator run includes compiling the pipeline; all schedulers pay that alike.");
+    let _ = writeln!(
+        md,
+        "\n\nThe generator run includes compiling the pipeline; all schedulers pay that alike."
+    );
     md
 }

@@ -11,7 +11,12 @@ pub fn best_ms(runner: &Path, threads: u32) -> Result<f64, String> {
     let out = run_checked(
         Command::new(runner)
             .env("HL_NUM_THREADS", threads.to_string())
-            .args(["--benchmarks=all", "--estimate_all", "--parsable_output", "--benchmark_min_time=0.1"]),
+            .args([
+                "--benchmarks=all",
+                "--estimate_all",
+                "--parsable_output",
+                "--benchmark_min_time=0.1",
+            ]),
     )?;
     out.lines()
         .find_map(|l| {

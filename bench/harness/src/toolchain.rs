@@ -21,9 +21,12 @@ fn newer(output: &Path, inputs: &[PathBuf]) -> bool {
     let Ok(out) = std::fs::metadata(output).and_then(|m| m.modified()) else {
         return false;
     };
-    inputs
-        .iter()
-        .all(|i| std::fs::metadata(i).and_then(|m| m.modified()).map(|t| t <= out).unwrap_or(false))
+    inputs.iter().all(|i| {
+        std::fs::metadata(i)
+            .and_then(|m| m.modified())
+            .map(|t| t <= out)
+            .unwrap_or(false)
+    })
 }
 
 impl Toolchain {
@@ -35,7 +38,11 @@ impl Toolchain {
                 let out = Command::new(repo.join(".venv/bin/python"))
                     .args(["-c", "import halide; print(halide.install_dir())"])
                     .output()
-                    .map_err(|e| format!("cannot run .venv/bin/python ({e}): run `bash scripts/bootstrap.sh`"))?;
+                    .map_err(|e| {
+                        format!(
+                            "cannot run .venv/bin/python ({e}): run `bash scripts/bootstrap.sh`"
+                        )
+                    })?;
                 PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
             }
         };
@@ -46,7 +53,10 @@ impl Toolchain {
             .ok_or_else(|| format!("no libHalide.so under {}", halide.display()))?;
         let gcn_plugin = repo.join("target/release/libautoschedule_gcn.so");
         if !gcn_plugin.exists() {
-            return Err(format!("{} is missing: run `cargo build --release` first", gcn_plugin.display()));
+            return Err(format!(
+                "{} is missing: run `cargo build --release` first",
+                gcn_plugin.display()
+            ));
         }
         std::fs::create_dir_all(work).map_err(|e| e.to_string())?;
         Ok(Toolchain {
@@ -62,13 +72,16 @@ impl Toolchain {
     pub fn plugin_of(&self, scheduler: &str) -> PathBuf {
         match scheduler {
             "Gcn" => self.gcn_plugin.clone(),
-            other => self.halide_lib.join(format!("libautoschedule_{}.so", other.to_lowercase())),
+            other => self
+                .halide_lib
+                .join(format!("libautoschedule_{}.so", other.to_lowercase())),
         }
     }
 
     fn cxx(&self) -> Command {
         let mut cmd = Command::new(std::env::var("CXX").unwrap_or_else(|_| "c++".into()));
-        cmd.arg("-std=c++17").arg(format!("-I{}", self.halide.join("include").display()));
+        cmd.arg("-std=c++17")
+            .arg(format!("-I{}", self.halide.join("include").display()));
         cmd
     }
 
@@ -83,9 +96,18 @@ impl Toolchain {
         sources.sort();
         let mut objects = Vec::new();
         for source in &sources {
-            let object = self.work.join(source.file_stem().unwrap()).with_extension("o");
+            let object = self
+                .work
+                .join(source.file_stem().unwrap())
+                .with_extension("o");
             if !newer(&object, std::slice::from_ref(source)) {
-                run_checked(self.cxx().args(["-O1", "-c"]).arg(source).arg("-o").arg(&object))?;
+                run_checked(
+                    self.cxx()
+                        .args(["-O1", "-c"])
+                        .arg(source)
+                        .arg("-o")
+                        .arg(&object),
+                )?;
             }
             objects.push(object);
         }
