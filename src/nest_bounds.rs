@@ -326,24 +326,30 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn producer_at_an_eight_by_eight_tile_of_a_three_tap_stencil_computes_ten_by_eight() {
-        let dag = stencil_pair();
-        let root = root_bounds(&dag).unwrap();
+    /// g tiled 8x8 at root, f placed at `f_placement`.
+    fn stencil_nest(dag: &Dag, f_placement: Placement) -> LoopNest {
         let tiling = |tile: Vec<i64>| StageTiling {
             tile,
             vector: None,
             parallel: Vec::new(),
         };
-        let mut nest = LoopNest::new(&dag);
+        let mut nest = LoopNest::new(dag);
         nest.choices[1] = Some(FuncChoice {
             placement: Placement::Root,
             stages: vec![tiling(vec![8, 8])],
         });
         nest.choices[0] = Some(FuncChoice {
-            placement: Placement::At(1),
+            placement: f_placement,
             stages: vec![tiling(vec![1, 1])],
         });
+        nest
+    }
+
+    #[test]
+    fn producer_at_an_eight_by_eight_tile_of_a_three_tap_stencil_computes_ten_by_eight() {
+        let dag = stencil_pair();
+        let root = root_bounds(&dag).unwrap();
+        let nest = stencil_nest(&dag, Placement::At(1));
         let bounds = nest_bounds(&dag, &nest, &root).unwrap();
         assert_eq!(bounds.region[0], vec![Span::new(-1, 8), Span::new(0, 7)]);
         // One production per tile of g: 8 x 8 tiles.
@@ -360,21 +366,7 @@ mod tests {
     fn producer_at_root_computes_the_consumers_whole_footprint_once() {
         let dag = stencil_pair();
         let root = root_bounds(&dag).unwrap();
-        let tiling = |tile: Vec<i64>| StageTiling {
-            tile,
-            vector: None,
-            parallel: Vec::new(),
-        };
-        let mut nest = LoopNest::new(&dag);
-        nest.choices[1] = Some(FuncChoice {
-            placement: Placement::Root,
-            stages: vec![tiling(vec![8, 8])],
-        });
-        nest.choices[0] = Some(FuncChoice {
-            placement: Placement::Root,
-            stages: vec![tiling(vec![1, 1])],
-        });
-        let bounds = nest_bounds(&dag, &nest, &root).unwrap();
+        let bounds = nest_bounds(&dag, &stencil_nest(&dag, Placement::Root), &root).unwrap();
         assert_eq!(bounds.region[0], vec![Span::new(-1, 64), Span::new(0, 63)]);
         assert_eq!(bounds.productions[0], 1.0);
     }

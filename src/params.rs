@@ -139,10 +139,12 @@ impl Params {
                          autoscheduler.model_path (an ONNX file), once the GCN cost model ships"
                     )))
                 }
-                _ => return Err(Error::Param(format!(
+                _ => {
+                    return Err(Error::Param(format!(
                     "unknown parameter autoscheduler.{key}='{value}'; accepted parameters are: {}",
                     ACCEPTED_KEYS.join(", ")
-                ))),
+                )))
+                }
             }
         }
         Ok(params)
