@@ -12,19 +12,14 @@ fn expect_clean_error(pipeline: &str, target: &str, params: &[(&str, &str)], nee
         "bad-{pipeline}-{}",
         params.iter().map(|p| p.0).collect::<Vec<_>>().join("-")
     ));
-    let mut cmd = std::process::Command::new(generator_binary());
-    cmd.args([
-        "-g",
+    let mut cmd = generator_command(
+        &generator_binary(),
         pipeline,
-        "-f",
-        pipeline,
-        "-e",
-        "static_library,c_header",
-        "-o",
-    ])
-    .arg(&dir)
-    .arg(format!("target={target}"))
-    .args(gcn_args(params));
+        &dir,
+        &["static_library", "c_header"],
+        target,
+    );
+    cmd.args(gcn_args(params));
     let out = run(&mut cmd); // panics on a signal (abort, segfault)
     let stderr = stderr_of(&out);
     assert!(

@@ -10,12 +10,8 @@ use support::*;
 fn dump_of(pipeline: &str) -> String {
     let dir = fresh_dir(&format!("dump-{pipeline}"));
     let dump = dir.join("dag.txt");
-    let mut cmd = std::process::Command::new(generator_binary());
-    cmd.env("HALIDE_GCN_DUMP_DAG", &dump)
-        .args(["-g", pipeline, "-f", pipeline, "-e", "c_header", "-o"])
-        .arg(&dir)
-        .arg(format!("target={TARGET}"))
-        .args(gcn_args(&[]));
+    let mut cmd = generator_command(&generator_binary(), pipeline, &dir, &["c_header"], TARGET);
+    cmd.env("HALIDE_GCN_DUMP_DAG", &dump).args(gcn_args(&[]));
     run_ok(&mut cmd);
     std::fs::read_to_string(&dump).unwrap()
 }

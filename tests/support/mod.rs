@@ -242,13 +242,25 @@ pub fn rungen_object() -> PathBuf {
 pub fn generate(pipeline: &str, dir: &Path, emit: &[&str], scheduler_args: &[String]) -> Output {
     let mut emits = vec!["static_library", "c_header", "registration"];
     emits.extend_from_slice(emit);
-    let mut cmd = Command::new(generator_binary());
+    let mut cmd = generator_command(&generator_binary(), pipeline, dir, &emits, TARGET);
+    cmd.args(scheduler_args);
+    run(&mut cmd)
+}
+
+/// `<generator> -g <pipeline> -f <pipeline> -e <emits> -o <dir> target=<target>`.
+pub fn generator_command(
+    generator: &Path,
+    pipeline: &str,
+    dir: &Path,
+    emits: &[&str],
+    target: &str,
+) -> Command {
+    let mut cmd = Command::new(generator);
     cmd.args(["-g", pipeline, "-f", pipeline, "-e", &emits.join(",")])
         .arg("-o")
         .arg(dir)
-        .arg(format!("target={TARGET}"))
-        .args(scheduler_args);
-    run(&mut cmd)
+        .arg(format!("target={target}"));
+    cmd
 }
 
 /// `-p <plugin> autoscheduler=Gcn autoscheduler.<k>=<v>...`
