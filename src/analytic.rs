@@ -8,9 +8,13 @@
 //! - memory: the cache lines read per realization from each producer, priced by where the
 //!   producer's allocation lives (L1, L2 or DRAM by its size) and by how contiguous the tile's
 //!   runs along storage dimension 0 are (short runs defeat prefetching), plus the bytes written;
-//! - overheads: an allocation per realization and a task launch per parallel task.
-//! The total is divided by the cores the stage can use: the parallel tasks around it, capped
-//! by `parallelism`, with the imbalance of the last round of tasks.
+//! - overheads: an allocation per realization (large ones also fault in and zero their pages)
+//!   and a task launch per parallel task.
+//!
+//! Arithmetic and cache traffic are divided by the cores the stage can use (the parallel tasks
+//! around it, capped by `parallelism`, with the imbalance of the last round of tasks); DRAM
+//! traffic is not: all cores share one memory bus, so it takes at least its bytes over the
+//! chip's bandwidth however many cores issue it.
 //! The constants are properties of a typical x86-64 core, named below with their reasons; none
 //! is tuned to a pipeline.
 
@@ -31,6 +35,16 @@ const L2_BYTES: f64 = 1024.0 * 1024.0;
 const L1_BYTES_PER_CYCLE: f64 = 64.0;
 const L2_BYTES_PER_CYCLE: f64 = 32.0;
 const DRAM_BYTES_PER_CYCLE: f64 = 6.0;
+/// Sustained DRAM bandwidth of the whole chip, bytes per cycle, shared by every core: about
+/// 12 GB/s against a 3 GHz clock, what a laptop or a virtual machine's share of a server
+/// sustains for mixed reads and writes (far below the channels' peak).
+const CHIP_DRAM_BYTES_PER_CYCLE: f64 = 4.0;
+/// Allocations above this many bytes come from fresh pages (glibc's mmap threshold) that the
+/// kernel zero-fills on first touch.
+const FRESH_PAGES_THRESHOLD: f64 = 128.0 * 1024.0;
+/// A page fault plus zero-filling one 4 KiB page, cycles.
+const PAGE_FAULT_CYCLES: f64 = 1000.0;
+const PAGE_BYTES: f64 = 4096.0;
 /// Contiguous bytes a hardware stream prefetcher needs to reach full DRAM bandwidth; shorter
 /// runs (tall, narrow tiles) waste most of each DRAM burst and page.
 const PREFETCH_RUN_BYTES: f64 = 1024.0;
@@ -56,15 +70,29 @@ impl AnalyticCostModel {
         }
     }
 
-    /// Bandwidth for data of an allocation of this size, read in runs of `run_bytes`.
-    fn bytes_per_cycle(allocation_bytes: f64, run_bytes: f64) -> f64 {
+    /// Cycles to move `bytes` of an allocation of `allocation_bytes`, in runs of `run_bytes`,
+    /// on `cores` cores: (cycles on each core, cycles on the shared memory bus).
+    fn transfer_cycles(
+        bytes: f64,
+        allocation_bytes: f64,
+        run_bytes: f64,
+        cores: f64,
+    ) -> (f64, f64) {
         let run = run_bytes.max(1.0);
         if allocation_bytes <= L1_BYTES {
-            L1_BYTES_PER_CYCLE
+            (bytes / L1_BYTES_PER_CYCLE / cores, 0.0)
         } else if allocation_bytes <= L2_BYTES {
-            L2_BYTES_PER_CYCLE * (run / L2_RUN_BYTES).min(1.0)
+            (
+                bytes / (L2_BYTES_PER_CYCLE * (run / L2_RUN_BYTES).min(1.0)) / cores,
+                0.0,
+            )
         } else {
-            DRAM_BYTES_PER_CYCLE * (run / PREFETCH_RUN_BYTES).min(1.0)
+            // Short runs waste the rest of each burst: on the cores and on the bus alike.
+            let efficiency = (run / PREFETCH_RUN_BYTES).min(1.0);
+            (
+                bytes / (DRAM_BYTES_PER_CYCLE * efficiency) / cores,
+                bytes / (CHIP_DRAM_BYTES_PER_CYCLE * efficiency),
+            )
         }
     }
 
@@ -77,33 +105,50 @@ impl AnalyticCostModel {
         let arithmetic =
             steps * f.ops_per_point / OPS_PER_CYCLE + f.num_vectors * f.scalar_loads_per_vector;
 
+        let tasks = (f.inner_parallelism * f.outer_parallelism).max(1.0);
+        let cores = tasks.min(self.parallelism);
+        let rounds = (tasks / self.parallelism).ceil().max(1.0);
+        let imbalance = rounds * self.parallelism.min(tasks) / tasks;
+
         // Reads: producers' lines per realization, priced by the producers' allocation size
         // (the average allocation read stands for where those lines come from).
         let producers = f.allocation_bytes_read_per_realization.max(1.0);
         let read_bytes =
             f.num_realizations * f.unique_lines_read_per_realization * CACHE_LINE_BYTES;
-        let reads =
-            read_bytes / Self::bytes_per_cycle(producers, f.read_run_bytes.max(CACHE_LINE_BYTES));
-        let writes = f.points_computed_total
-            * (f.bytes_at_realization / f.points_computed_per_realization.max(1.0))
-            / Self::bytes_per_cycle(f.bytes_at_realization, f.write_run_bytes);
-        let allocations = if f.computed_at_root > 0.0 {
+        let (read_core, read_bus) = Self::transfer_cycles(
+            read_bytes,
+            producers,
+            f.read_run_bytes.max(CACHE_LINE_BYTES),
+            cores,
+        );
+        let written_bytes = f.points_computed_total
+            * (f.bytes_at_realization / f.points_computed_per_realization.max(1.0));
+        let (write_core, write_bus) = Self::transfer_cycles(
+            written_bytes,
+            f.bytes_at_realization,
+            f.write_run_bytes,
+            cores,
+        );
+        let allocation_count = if f.computed_at_root > 0.0 {
             1.0
         } else {
             f.num_realizations
-        } * ALLOCATION_CYCLES;
-
-        let tasks = (f.inner_parallelism * f.outer_parallelism).max(1.0);
-        let cores = tasks.min(self.parallelism);
-        let rounds = (tasks / self.parallelism).ceil().max(1.0);
-        let imbalance = rounds * self.parallelism.min(tasks) / tasks;
+        };
+        let fresh_pages = if f.bytes_at_realization > FRESH_PAGES_THRESHOLD {
+            (f.bytes_at_realization / PAGE_BYTES).ceil()
+        } else {
+            0.0
+        };
+        let allocations =
+            allocation_count * (ALLOCATION_CYCLES + fresh_pages * PAGE_FAULT_CYCLES / cores);
         let launch = if f.inner_parallelism > 1.0 {
             f.inner_parallelism * TASK_CYCLES / cores
         } else {
             0.0
         };
 
-        ((arithmetic + reads + writes) * imbalance / cores + allocations + launch) / CLOCK_HZ
+        let on_cores = (arithmetic / cores + read_core + write_core) * imbalance;
+        (on_cores.max(read_bus + write_bus) + allocations + launch) / CLOCK_HZ
     }
 }
 

@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 use crate::features::SCHEDULE_FEATURE_NAMES;
 use crate::featurization::{EdgeKind, Featurization, StageEdge, StageRecord};
 use crate::first_scheduler;
+use crate::memory;
+use crate::nest_bounds::nest_bounds;
 use crate::params::Params;
 use crate::pipeline_features::{feature_names, stage_features};
 use crate::search;
@@ -92,17 +94,33 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
         }
         Err(other) => return Err(other),
     };
+    if debug_level() >= 2 {
+        for (s, f) in result.features.iter().enumerate() {
+            eprintln!(
+                "Gcn: {:<24} {:8.4} ms {f:?}",
+                dag.stage_name(s),
+                model.stage_seconds(f) * 1e3
+            );
+        }
+    }
     let plan = result.nest.to_plan(&dag);
+    let peak = memory::peak_bytes(
+        &dag,
+        &result.nest,
+        &nest_bounds(&dag, &result.nest, &bounds)?,
+        params.parallelism,
+    );
     let rows: Vec<Vec<f32>> = result.features.iter().map(|f| f.to_row()).collect();
     let featurization = describe(&dag, &rows);
     let log = format!(
-        "Gcn: {} Funcs, {} stages, {} edges; beam search evaluated {} states, predicted {:.3} ms; \
-         parallelism={} beam_size={} random_dropout={} seed={}",
+        "Gcn: {} Funcs, {} stages, {} edges; beam search evaluated {} states, predicted {:.3} ms, \
+         estimated peak memory {} bytes; parallelism={} beam_size={} random_dropout={} seed={}",
         dag.scheduled_funcs().count(),
         dag.raw.stages.len(),
         dag.raw.edges.len(),
         result.states_evaluated,
         result.cost * 1e3,
+        peak.round() as u64,
         params.parallelism,
         params.beam_size,
         params.random_dropout,

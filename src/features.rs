@@ -9,8 +9,9 @@
 use crate::bounds::RootBounds;
 use crate::dag::Dag;
 use crate::expr::Rational;
-use crate::loop_nest::{LoopNest, Placement};
+use crate::loop_nest::{LoopNest, Placement, Site};
 use crate::nest_bounds::NestBounds;
+use crate::stage_loops::unrolled_extent;
 
 /// Bytes in one cache line (x86-64 and AArch64 alike).
 pub const CACHE_LINE_BYTES: f64 = 64.0;
@@ -140,9 +141,7 @@ impl StageFeatures {
     }
 }
 
-fn points(spans: &[crate::bounds::Span]) -> f64 {
-    spans.iter().map(|s| s.extent().max(0) as f64).product()
-}
+use crate::nest_bounds::points;
 
 fn lines(spans: &[crate::bounds::Span], bytes_per_point: f64) -> f64 {
     let Some(first) = spans.first() else {
@@ -204,8 +203,9 @@ pub fn schedule_features(
     // Bytes allocated inside each stage's tiles, in one pass over the Funcs.
     let mut working_set = vec![0.0; dag.raw.stages.len()];
     for g in dag.scheduled_funcs() {
-        if let Some(Placement::At(s)) = nest.choice(g).map(|c| c.placement) {
-            working_set[s] += points(&bounds.region[g]) * dag.bytes_per_point(g) as f64;
+        if let Some(Placement::At(site)) = nest.choice(g).map(|c| c.placement) {
+            working_set[site.stage] +=
+                stored_points(bounds, g, site) * dag.bytes_per_point(g) as f64;
         }
     }
     for f in dag.scheduled_funcs() {
@@ -222,15 +222,18 @@ pub fn schedule_features(
             let tiling = &choice.stages[k];
             let stage = dag.stage(s);
             let productions = bounds.productions[f];
+            let realizations = bounds.realizations[f];
             let loops = &bounds.loops[s];
-            let per_production = points(loops);
-            let region_points = points(&bounds.region[f]);
+            let region_points = match choice.placement {
+                Placement::At(site) => stored_points(bounds, f, site),
+                _ => points(&bounds.region[f]),
+            };
             row.computed_at_root = (choice.placement == Placement::Root) as u8 as f64;
-            row.num_realizations = productions;
+            row.num_realizations = realizations;
             row.num_productions = productions;
-            row.points_computed_per_production = per_production;
-            row.points_computed_per_realization = per_production;
-            row.points_computed_total = per_production * productions;
+            row.points_computed_per_realization = points(&bounds.realization_loops[s]);
+            row.points_computed_total = realizations * points(&bounds.realization_loops[s]);
+            row.points_computed_per_production = row.points_computed_total / productions.max(1.0);
             row.points_computed_minimum = points(&root.loops[s]);
             let (own_ops, inlined_ops) = ops_per_point(dag, nest, s, 0);
             row.inlined_ops = inlined_ops;
@@ -240,17 +243,38 @@ pub fn schedule_features(
             row.vector_size = lanes;
             row.native_vector_size = crate::tiling::vector_lanes(dag, s) as f64;
             let innermost_pure = stage.loops.iter().position(|l| !l.is_rvar);
-            row.innermost_loop_extent = match tiling.vector {
-                Some(_) => lanes,
-                None => stage
-                    .loops
-                    .first()
-                    .map(|_| tiling.tile[0].max(1) as f64)
-                    .unwrap_or(1.0),
+            // Per loop, the extent of the points one innermost run covers: the tile, and when
+            // nothing is tiled the whole innermost loop (an RVar, or the innermost pure loop).
+            let untiled_innermost = tiling
+                .tile
+                .iter()
+                .all(|&t| t <= 1)
+                .then(|| crate::loop_nest::outer_loops(dag, s).first().copied())
+                .flatten();
+            let run_extent = |l: usize| -> i64 {
+                if Some(l) == untiled_innermost {
+                    loops[l].extent().max(1)
+                } else if stage.loops[l].is_rvar {
+                    1
+                } else {
+                    tiling.tile[l].max(1)
+                }
+            };
+            row.innermost_loop_extent = match (tiling.vector, untiled_innermost) {
+                (Some(_), _) => lanes,
+                (None, Some(l)) => run_extent(l) as f64,
+                (None, None) => {
+                    // The innermost tile loop.
+                    (0..stage.loops.len())
+                        .find(|&l| tiling.tile[l] > 1)
+                        .map(|l| tiling.tile[l] as f64)
+                        .unwrap_or(1.0)
+                }
             };
             row.innermost_pure_loop_extent =
                 innermost_pure.map(|l| tiling.tile[l] as f64).unwrap_or(1.0);
-            row.unrolled_loop_extent = 1.0;
+            row.unrolled_loop_extent =
+                unrolled_extent(stage, tiling, nest.deepest_site_in(s)) as f64;
             if tiling.vector.is_some() {
                 row.num_vectors = row.points_computed_total / lanes;
             } else {
@@ -260,7 +284,7 @@ pub fn schedule_features(
             let tasks: f64 = tiling
                 .parallel
                 .iter()
-                .map(|&l| (loops[l].extent() as f64 / tiling.tile[l].max(1) as f64).ceil())
+                .map(|&l| (loops[l].extent() as f64 / tiling.outer_block(l) as f64).ceil())
                 .product();
             row.inner_parallelism = if tiling.parallel.is_empty() {
                 1.0
@@ -270,7 +294,7 @@ pub fn schedule_features(
             row.outer_parallelism = enclosing_parallelism(dag, nest, s, bounds);
 
             row.bytes_at_realization = region_points * bytes_per_point;
-            row.bytes_at_production = row.bytes_at_realization;
+            row.bytes_at_production = points(&bounds.region[f]) * bytes_per_point;
             row.bytes_at_root = points(&root.computed[f]) * bytes_per_point;
             row.innermost_bytes_at_realization = bounds.region[f]
                 .first()
@@ -292,7 +316,11 @@ pub fn schedule_features(
                     continue;
                 }
                 let p_bytes = dag.bytes_per_point(p) as f64;
-                let symbols: Vec<i64> = loops.iter().flat_map(|l| [l.min, l.max]).collect();
+                // What one realization reads (all its productions, when it slides).
+                let symbols: Vec<i64> = bounds.realization_loops[s]
+                    .iter()
+                    .flat_map(|l| [l.min, l.max])
+                    .collect();
                 let footprint: Vec<crate::bounds::Span> = dag.footprints[e]
                     .iter()
                     .map(|pair| {
@@ -305,14 +333,7 @@ pub fn schedule_features(
                 let tile_symbols: Vec<i64> = loops
                     .iter()
                     .enumerate()
-                    .flat_map(|(l, span)| {
-                        let extent = if stage.loops[l].is_rvar {
-                            1
-                        } else {
-                            tiling.tile[l].max(1)
-                        };
-                        [span.min, (span.min + extent - 1).min(span.max)]
-                    })
+                    .flat_map(|(l, span)| [span.min, (span.min + run_extent(l) - 1).min(span.max)])
                     .collect();
                 if let Some(pair) = dag.footprints[e].first() {
                     let none = || String::new();
@@ -329,7 +350,7 @@ pub fn schedule_features(
                 row.unique_lines_read_per_realization += lines(&footprint, p_bytes);
                 row.allocation_bytes_read_per_realization += points(&bounds.region[p]) * p_bytes;
                 // Per inner tile: the footprint scaled by the tile's share of the production.
-                let share = (tile_points / per_production.max(1.0)).min(1.0);
+                let share = (tile_points / row.points_computed_per_realization.max(1.0)).min(1.0);
                 row.bytes_read_per_tile += points(&footprint) * p_bytes * share;
                 row.lines_read_per_tile += lines(&footprint, p_bytes) * share;
             }
@@ -354,7 +375,7 @@ pub fn schedule_features(
                 .loops
                 .iter()
                 .position(|l| !l.is_rvar && l.pure_dim == 0)
-                .map(|l| tiling.tile[l].max(1) as f64)
+                .map(|l| run_extent(l) as f64)
                 .unwrap_or(1.0)
                 * bytes_per_point;
             row.working_set = working_set[s];
@@ -363,9 +384,13 @@ pub fn schedule_features(
     out
 }
 
-/// Parallel tasks of the root stage whose parallel loops enclose stage `s` (1 if none).
+/// Parallel tasks of the root stage whose parallel loops enclose stage `s` (1 if none; a root
+/// stage's own parallel loops are its `inner_parallelism`).
 fn enclosing_parallelism(dag: &Dag, nest: &LoopNest, s: usize, bounds: &NestBounds) -> f64 {
     let chain = nest.chain(dag, s);
+    if chain.len() == 1 {
+        return 1.0;
+    }
     let outermost = chain[0];
     let f = dag.stage(outermost).func as usize;
     let Some(choice) = nest.choice(f) else {
@@ -377,7 +402,17 @@ fn enclosing_parallelism(dag: &Dag, nest: &LoopNest, s: usize, bounds: &NestBoun
     tiling
         .parallel
         .iter()
-        .map(|&l| (loops[l].extent() as f64 / tiling.tile[l].max(1) as f64).ceil())
+        .map(|&l| (loops[l].extent() as f64 / tiling.outer_block(l) as f64).ceil())
         .product::<f64>()
         .max(1.0)
+}
+
+/// Points Func `g` placed at `site` allocates per realization: a sliding Func keeps only the
+/// rows one production needs (Halide folds its storage), others their whole region.
+fn stored_points(bounds: &NestBounds, g: usize, site: Site) -> f64 {
+    if site.slides() {
+        points(&bounds.region[g])
+    } else {
+        points(&bounds.realization_region[g])
+    }
 }

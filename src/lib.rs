@@ -38,11 +38,13 @@ pub mod features;
 pub mod featurization;
 pub mod first_scheduler;
 pub mod loop_nest;
+pub mod memory;
 pub mod nest_bounds;
 pub mod params;
 pub mod pipeline_features;
 pub mod plan;
 pub mod search;
+pub mod stage_loops;
 pub mod tiling;
 
 pub use error::{Error, Result};

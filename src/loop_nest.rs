@@ -3,49 +3,90 @@
 //!
 //! A [`LoopNest`] records, for every Func decided so far, where it is computed and how each of
 //! its stages is tiled:
-//! - **Placement**: inlined into its consumers, computed at root, or computed inside the outer
-//!   tile loops of a consumer stage (`At(stage)`: once per tile of that stage; storage at the
-//!   same level). All stages of a Func share its placement, as in Halide.
-//! - **Tiling** of each stage (a [`StageTiling`]): the stage's pure loops split into outer tile
-//!   loops and inner loops of `tile[i]` iterations; RVar loops stay whole and outside the inner
-//!   tile (inside the outer tiles), which keeps the reduction order Halide requires; the loop
-//!   of storage dimension 0 split once more into `vector_lanes` for vectorization; the outer
-//!   loops of root stages marked parallel.
-//!
-//! The loop order of a stage, innermost first, is: vector lanes, inner tile loops, then outer
-//! loops (RVars first, in their original order, then outer pure loops). A producer placed
-//! `At(s)` is computed at the innermost outer loop of `s`.
+//! - **Placement**: inlined into its consumers, computed at root, or computed at a [`Site`] of
+//!   a consumer stage: inside that stage's outer loops and its first `depth` inner loops (per
+//!   block or tile at depth 0, per row of a tile deeper; see [`crate::stage_loops`]). Storage
+//!   goes at the same site, or is hoisted one loop outward so that Halide slides the window
+//!   along that loop and computes only the new points of each iteration. All stages of a Func
+//!   share its placement, as in Halide.
+//! - **Tiling** of each stage (a [`StageTiling`]): the pure loops split into tiles, optionally
+//!   into blocks of tiles first (subtiling: the blocks are the parallel tasks, producers can be
+//!   computed per block or per tile); RVar loops stay whole and outside the tiles, which keeps
+//!   the reduction order Halide requires; the loop of storage dimension 0 split once more into
+//!   `vector_lanes` for vectorization; the outer loops of root stages marked parallel; the
+//!   innermost small tile loops unrolled.
 //!
 //! Funcs are decided in reverse topological order (consumers first), so a Func's legal
-//! placements follow from its consumers' placements: root, or the tile level of any stage that
-//! encloses every consumer stage (see [`LoopNest::placements`]).
+//! placements follow from its consumers' placements: root, or a site of any stage that
+//! encloses every consumer stage, no deeper than the shallowest consumer inside it (see
+//! [`LoopNest::placements`]).
 
-use crate::bridge::ffi::{Placement as PlanPlacement, SchedulePlan, TailKind};
+use std::collections::HashMap;
+
+use crate::bridge::ffi::{LoopRef, Placement as PlanPlacement, SchedulePlan, TailKind};
 use crate::dag::Dag;
 use crate::plan::{func_plan, StagePlanBuilder};
+use crate::stage_loops::{inner_loops, site_depths, unrolled_loops, Level};
+
+/// A loop level of a stage where a producer is computed or stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Site {
+    pub stage: usize,
+    /// Inner loops of `stage` enclosing the computation (0: just inside its outer loops).
+    pub depth: u8,
+    /// Inner loops enclosing the storage: `depth`, or `depth - 1` to slide along that loop.
+    pub store_depth: u8,
+}
+
+impl Site {
+    pub fn new(stage: usize, depth: u8) -> Site {
+        Site {
+            stage,
+            depth,
+            store_depth: depth,
+        }
+    }
+
+    /// Whether storage is hoisted outside the compute loop (a sliding window).
+    pub fn slides(&self) -> bool {
+        self.store_depth < self.depth
+    }
+}
 
 /// Where a Func is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Placement {
     Inline,
     Root,
-    /// Inside the outer tile loops of this stage (a stage of a consumer, or of a Func that
-    /// encloses all consumers).
-    At(usize),
+    /// At a site of a stage of a consumer, or of a Func that encloses all consumers.
+    At(Site),
 }
 
 /// How one stage's loops are tiled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StageTiling {
-    /// Inner tile extent per loop of the stage (indexed like `DagStage::loops`); the tile of an
-    /// RVar loop is always 1 (RVars stay outside the inner tile). A tile equal to the loop's
-    /// extent leaves one outer iteration.
+    /// Tile extent per loop of the stage (indexed like `DagStage::loops`); the tile of an RVar
+    /// loop is always 1 (RVars stay outside the tiles). A tile equal to the loop's extent
+    /// leaves one outer iteration; a tile of 1 leaves the loop unsplit.
     pub tile: Vec<i64>,
+    /// Subtiling: block extent per loop (a multiple of the tile, or the whole loop); the outer
+    /// loops then step over blocks and block loops over the tiles inside one.
+    pub block: Option<Vec<i64>>,
     /// The loop split off for vectorization (a pure loop of storage dimension 0) and its lanes;
     /// `tile[loop]` is a multiple of the lanes.
     pub vector: Option<(usize, i64)>,
     /// Outer loops that run in parallel (only for stages computed at root).
     pub parallel: Vec<usize>,
+}
+
+impl StageTiling {
+    /// Extent of what one iteration of the outer loops covers along pure loop `l`.
+    pub fn outer_block(&self, l: usize) -> i64 {
+        match &self.block {
+            Some(block) => block[l].max(self.tile[l]).max(1),
+            None => self.tile[l].max(1),
+        }
+    }
 }
 
 /// What has been decided for one Func.
@@ -74,30 +115,56 @@ impl LoopNest {
         self.choices[f].as_ref()
     }
 
-    /// The stage a stage is computed inside (its Func's enclosing stage), if any.
-    pub fn enclosing_stage(&self, dag: &Dag, stage: usize) -> Option<usize> {
+    /// The tiling of stage `s`, if its Func is decided and computed.
+    pub fn tiling(&self, dag: &Dag, s: usize) -> Option<&StageTiling> {
+        let f = dag.stage(s).func as usize;
+        self.choice(f)?.stages.get(s - dag.stages_of(f).start)
+    }
+
+    /// The site a stage is computed at (its Func's placement), if any.
+    pub fn site_of(&self, dag: &Dag, stage: usize) -> Option<Site> {
         match self.choice(dag.stage(stage).func as usize)?.placement {
-            Placement::At(s) => Some(s),
+            Placement::At(site) => Some(site),
             _ => None,
         }
     }
 
-    /// The stages whose outer tile loops enclose `stage`'s computation, outermost first,
-    /// ending with `stage` itself.
+    /// The stages whose loops enclose `stage`'s computation, outermost first, ending with
+    /// `stage` itself.
     pub fn chain(&self, dag: &Dag, stage: usize) -> Vec<usize> {
         let mut chain = vec![stage];
         let mut current = stage;
-        while let Some(outer) = self.enclosing_stage(dag, current) {
-            chain.push(outer);
-            current = outer;
+        while let Some(site) = self.site_of(dag, current) {
+            chain.push(site.stage);
+            current = site.stage;
         }
         chain.reverse();
         chain
     }
 
+    /// How deep inside stage `outer` the computation of stage `c` sits: the depth of the site
+    /// in `outer` on `c`'s chain, `None` if `outer` does not enclose `c`. A stage sits
+    /// arbitrarily deep in itself.
+    pub fn depth_within(&self, dag: &Dag, c: usize, outer: usize) -> Option<u8> {
+        if c == outer {
+            return Some(u8::MAX);
+        }
+        let mut current = c;
+        while let Some(site) = self.site_of(dag, current) {
+            if site.stage == outer {
+                return Some(site.depth);
+            }
+            current = site.stage;
+        }
+        None
+    }
+
     /// Legal non-inline placements of Func `f`, given its consumers' placements: root, and
-    /// `At(s)` for every stage `s` on the common prefix of all consumer stages' chains.
-    /// Consumers that are inlined are looked through to their own consumers.
+    /// every site of every stage `s` on the common prefix of all consumer stages' chains, no
+    /// deeper than the shallowest consumer computed inside `s`. Consumers that are inlined are
+    /// looked through to their own consumers. A single-stage Func whose only consumer is the
+    /// stage itself, computed inside an inner loop, may also be stored one loop further out
+    /// (sliding window).
     pub fn placements(&self, dag: &Dag, f: usize) -> Vec<Placement> {
         let mut placements = vec![Placement::Root];
         let consumers = self.effective_consumer_stages(dag, f);
@@ -114,7 +181,36 @@ impl LoopNest {
                 .count();
             common.truncate(shared);
         }
-        placements.extend(common.into_iter().map(Placement::At));
+        // Sliding: only a single-stage Func read directly by the stage it slides along. Halide
+        // can slide chains of Funcs, but its warm-up of a chained window recomputes so much
+        // that a 16-stage stencil chain ran 8x slower sliding every stage than computing each
+        // per block (bench long_stencil_chain_16: 34 ms against 4 ms).
+        let may_slide = dag.func(f).num_stages == 1;
+        for s in common {
+            let Some(tiling) = self.tiling(dag, s) else {
+                continue;
+            };
+            let deepest = consumers
+                .iter()
+                .filter_map(|&c| self.depth_within(dag, c, s))
+                .min()
+                .unwrap_or(0);
+            for depth in site_depths(dag.stage(s), tiling) {
+                if depth > deepest {
+                    break;
+                }
+                placements.push(Placement::At(Site::new(s, depth)));
+                let direct = consumers.iter().all(|&c| c == s);
+                if may_slide && direct && depth > 0 && dag.stage(s).loops.iter().all(|l| !l.is_rvar)
+                {
+                    placements.push(Placement::At(Site {
+                        stage: s,
+                        depth,
+                        store_depth: depth - 1,
+                    }));
+                }
+            }
+        }
         placements
     }
 
@@ -155,45 +251,92 @@ impl LoopNest {
             && !dag.edges_from_func[f].is_empty()
     }
 
+    /// The deepest site of stage `s` that some producer is computed or stored at (loops at
+    /// positions below it enclose a producer and must not be unrolled).
+    pub fn deepest_site_in(&self, s: usize) -> usize {
+        self.choices
+            .iter()
+            .flatten()
+            .filter_map(|c| match c.placement {
+                Placement::At(site) if site.stage == s => Some(site.depth as usize),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Per loop of stage `s`, whether its splits must guard their tails instead of shifting
+    /// them inwards: every loop of a sliding Func, and the loop a producer slides along.
+    /// Halide 21 computes wrong values when a window slides along a ShiftInwards loop over a
+    /// clamped footprint (`f(x, max(y - 1, 0))`; halide/Halide#8140 and #7819 are the same
+    /// family), and guarded tails avoid it in every case we tried.
+    pub fn guarded_loops(&self, dag: &Dag, s: usize) -> Vec<bool> {
+        let n = dag.stage(s).loops.len();
+        if let Some(site) = self.site_of(dag, s) {
+            if site.slides() {
+                return vec![true; n];
+            }
+        }
+        let mut guarded = vec![false; n];
+        let Some(tiling) = self.tiling(dag, s) else {
+            return guarded;
+        };
+        let inner = inner_loops(dag.stage(s), tiling);
+        for choice in self.choices.iter().flatten() {
+            if let Placement::At(site) = choice.placement {
+                if site.stage == s && site.slides() {
+                    guarded[inner[site.depth as usize - 1].index] = true;
+                }
+            }
+        }
+        guarded
+    }
+
     /// The complete plan: every scheduled Func must be decided.
     pub fn to_plan(&self, dag: &Dag) -> SchedulePlan {
         let mut plan = SchedulePlan::default();
+        // Stage plans first: they name the loops that sites refer to.
+        let mut site_vars: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut stage_plans = Vec::new();
         for f in dag.scheduled_funcs() {
             let Some(choice) = self.choice(f) else {
                 continue;
             };
-            let placement = match choice.placement {
-                Placement::Inline => {
-                    plan.funcs.push(func_plan(f, PlanPlacement::Inline));
-                    continue;
-                }
-                Placement::Root => func_plan(f, PlanPlacement::Root),
-                Placement::At(s) => {
-                    let mut fp = func_plan(f, PlanPlacement::At);
-                    let at = crate::bridge::ffi::LoopRef {
-                        stage: s as i32,
-                        loop_var: self.compute_loop_var(dag, s),
-                    };
-                    fp.compute_at = at.clone();
-                    fp.store = PlanPlacement::At;
-                    fp.store_at = at;
-                    fp
-                }
-            };
-            plan.funcs.push(placement);
+            if choice.placement == Placement::Inline {
+                continue;
+            }
             for (k, s) in dag.stages_of(f).enumerate() {
-                plan.stages.push(stage_plan(dag, s, &choice.stages[k]));
+                let unroll_from = self.deepest_site_in(s);
+                let guarded = self.guarded_loops(dag, s);
+                let (stage_plan, vars) =
+                    stage_plan(dag, s, &choice.stages[k], unroll_from, &guarded);
+                site_vars.insert(s, vars);
+                stage_plans.push(stage_plan);
             }
         }
+        for f in dag.scheduled_funcs() {
+            let Some(choice) = self.choice(f) else {
+                continue;
+            };
+            plan.funcs.push(match choice.placement {
+                Placement::Inline => func_plan(f, PlanPlacement::Inline),
+                Placement::Root => func_plan(f, PlanPlacement::Root),
+                Placement::At(site) => {
+                    let vars = &site_vars[&site.stage];
+                    let at = |depth: u8| LoopRef {
+                        stage: site.stage as i32,
+                        loop_var: vars[depth as usize].clone(),
+                    };
+                    let mut fp = func_plan(f, PlanPlacement::At);
+                    fp.compute_at = at(site.depth);
+                    fp.store = PlanPlacement::At;
+                    fp.store_at = at(site.store_depth);
+                    fp
+                }
+            });
+        }
+        plan.stages = stage_plans;
         plan
-    }
-
-    /// The loop var of stage `s` that producers placed `At(s)` are computed at: the innermost
-    /// outer loop (see [`outer_loops`]).
-    fn compute_loop_var(&self, dag: &Dag, s: usize) -> String {
-        // Every stage has at least one loop (Halide Funcs have at least one dimension).
-        let innermost_outer = outer_loops(dag, s)[0];
-        dag.stage(s).loops[innermost_outer].var.clone()
     }
 }
 
@@ -215,43 +358,64 @@ fn tail_of(dag: &Dag, s: usize) -> TailKind {
     }
 }
 
-/// The Halide transformations of one tiled stage.
-fn stage_plan(dag: &Dag, s: usize, tiling: &StageTiling) -> crate::bridge::ffi::StagePlan {
+/// The Halide transformations of one tiled stage, and the loop var of each site depth (index
+/// `d`: the loop a producer at depth `d` is computed at).
+fn stage_plan(
+    dag: &Dag,
+    s: usize,
+    tiling: &StageTiling,
+    unroll_from: usize,
+    guarded: &[bool],
+) -> (crate::bridge::ffi::StagePlan, Vec<String>) {
     let stage = dag.stage(s);
     let mut builder = StagePlanBuilder::new(s, stage);
-    let tail = tail_of(dag, s);
-    let mut inner_names: Vec<Option<String>> = vec![None; stage.loops.len()];
+    let tail_for = |l: usize| {
+        if guarded[l] {
+            TailKind::GuardWithIf
+        } else {
+            tail_of(dag, s)
+        }
+    };
+    let n = stage.loops.len();
+    let mut block_names: Vec<Option<String>> = vec![None; n];
+    let mut tile_names: Vec<Option<String>> = vec![None; n];
     for (l, lp) in stage.loops.iter().enumerate() {
-        // RVars stay whole; a tile of one iteration leaves the loop entirely outer.
-        if lp.is_rvar || tiling.tile[l] <= 1 {
+        // RVars stay whole; a tile of one iteration leaves the loop unsplit.
+        if lp.is_rvar {
             continue;
         }
-        inner_names[l] = Some(builder.split(&lp.var, tiling.tile[l], tail));
+        let tile = tiling.tile[l].max(1);
+        let block = tiling.outer_block(l);
+        let tail = tail_for(l);
+        let mut within = lp.var.clone();
+        if block > tile {
+            within = builder.split(&within, block, tail);
+            block_names[l] = Some(within.clone());
+        }
+        if tile > 1 {
+            tile_names[l] = Some(builder.split(&within, tile, tail));
+        }
     }
+    // The vector lanes: split off the tile loop, or the whole tile loop when it is one vector.
     let mut vector_name = None;
     if let Some((l, lanes)) = tiling.vector {
-        if let Some(inner) = inner_names[l].clone() {
+        if let Some(inner) = tile_names[l].clone() {
             vector_name = Some(if tiling.tile[l] > lanes {
-                builder.split(&inner, lanes, tail)
+                builder.split(&inner, lanes, tail_for(l))
             } else {
+                tile_names[l] = None;
                 inner
             });
         }
     }
-    // Order, innermost first: vector, inner tile loops, RVars, outer pure loops.
+    // Order, innermost first: vector, tile loops, block loops, RVars, outer pure loops.
     let mut order: Vec<String> = Vec::new();
-    if let Some(v) = &vector_name {
-        order.push(v.clone());
-    }
-    for inner in inner_names.iter().flatten() {
-        if Some(inner) != vector_name.as_ref() {
-            order.push(inner.clone());
-        }
-    }
+    order.extend(vector_name.clone());
+    order.extend(tile_names.iter().flatten().cloned());
+    order.extend(block_names.iter().flatten().cloned());
     for l in outer_loops(dag, s) {
         order.push(stage.loops[l].var.clone());
     }
-    // Tiles of one iteration were not split: their loops are outer loops, listed above.
     builder.set_order(order);
     if let Some(v) = &vector_name {
         builder.vectorize(v);
@@ -259,5 +423,22 @@ fn stage_plan(dag: &Dag, s: usize, tiling: &StageTiling) -> crate::bridge::ffi::
     for &l in &tiling.parallel {
         builder.parallel(&stage.loops[l].var);
     }
-    builder.finish()
+    // Site vars: depth 0 is the innermost outer loop, then the inner loops outermost first.
+    let mut site_vars: Vec<String> = outer_loops(dag, s)
+        .first()
+        .map(|&l| stage.loops[l].var.clone())
+        .into_iter()
+        .collect();
+    let inner = inner_loops(stage, tiling);
+    for lp in &inner {
+        let name = match lp.level {
+            Level::Block => block_names[lp.index].clone(),
+            Level::Tile => tile_names[lp.index].clone(),
+        };
+        site_vars.push(name.expect("every listed inner loop was split off"));
+    }
+    for k in unrolled_loops(stage, tiling, unroll_from) {
+        builder.unroll(&site_vars[k + 1]);
+    }
+    (builder.finish(), site_vars)
 }

@@ -1,25 +1,31 @@
-//! Bounds under a [`LoopNest`]: for every Func, the region computed per production and how many
-//! productions there are; for every stage, its loop extents per production.
+//! Bounds under a [`LoopNest`]: for every Func, the region computed per production and per
+//! realization and how many of each there are; for every stage, its loop extents per
+//! production.
 //!
 //! A Func placed at root computes its whole-pipeline region ([`RootBounds`]) once. A Func placed
-//! `At(s)` computes, once per iteration of `s`'s outer loops, the region its consumers inside
-//! that iteration need: for `s` itself that is one inner tile (a representative tile at the
-//! loop's start; RVars advance one iteration at a time), for any other consumer the region it
-//! computes inside the same iteration, found the same way (recursively, memoized). Inlined
-//! Funcs have no productions: their region only passes requirements through to producers.
+//! at a [`Site`] of stage `s` computes, once per iteration of that site, the region its
+//! consumers inside the iteration need: for `s` itself that is what one iteration covers (see
+//! [`crate::stage_loops::site_spans`]: a representative iteration at the loops' start; RVars
+//! advance one value at a time), for any other consumer the region it computes inside the same
+//! iteration, found the same way (recursively, memoized). A sliding Func is realized once per
+//! iteration of its store site and computes that whole region over the compute iterations
+//! inside it. Inlined Funcs have no productions: their region only passes requirements
+//! through to producers.
 
 use std::collections::HashMap;
 
 use crate::bounds::{RootBounds, Span};
 use crate::dag::Dag;
 use crate::error::{Error, Result};
-use crate::loop_nest::{LoopNest, Placement};
+use crate::loop_nest::{LoopNest, Placement, Site};
+use crate::stage_loops::{site_iterations, site_spans};
 
-/// Where a region is measured: the whole pipeline, or one iteration of a stage's outer loops.
+/// Where a region is measured: the whole pipeline, or one iteration of a stage's loops down to
+/// a site depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Context {
     Root,
-    Tile(usize),
+    Site { stage: usize, depth: u8 },
 }
 
 /// Per-Func and per-stage bounds of one complete loop nest.
@@ -27,17 +33,26 @@ enum Context {
 pub struct NestBounds {
     /// Per Func: region computed per production (inputs: their root region).
     pub region: Vec<Vec<Span>>,
+    /// Per Func: region stored per realization (the production's region unless it slides).
+    pub realization_region: Vec<Vec<Span>>,
     /// Per Func: number of productions over the pipeline run (0 when inlined).
     pub productions: Vec<f64>,
+    /// Per Func: number of realizations (allocations) over the pipeline run.
+    pub realizations: Vec<f64>,
     /// Per stage: loop extents per production of its Func.
     pub loops: Vec<Vec<Span>>,
-    /// Per stage: iterations of its outer tile loops per production (what `At(s)` producers
-    /// are computed once per).
-    pub outer_iterations: Vec<f64>,
+    /// Per stage: loop extents over one realization of its Func (all productions inside it,
+    /// each computing only its new points, when the Func slides).
+    pub realization_loops: Vec<Vec<Span>>,
 }
 
 fn symbols_of(spans: &[Span]) -> Vec<i64> {
     spans.iter().flat_map(|s| [s.min, s.max]).collect()
+}
+
+/// Points in a box of spans.
+pub fn points(spans: &[Span]) -> f64 {
+    spans.iter().map(|s| s.extent().max(0) as f64).product()
 }
 
 struct Evaluator<'a> {
@@ -48,9 +63,22 @@ struct Evaluator<'a> {
 }
 
 impl Evaluator<'_> {
-    fn context_of(&self, f: usize) -> Context {
+    fn compute_context(&self, f: usize) -> Context {
         match self.nest.choice(f).map(|c| c.placement) {
-            Some(Placement::At(s)) => Context::Tile(s),
+            Some(Placement::At(site)) => Context::Site {
+                stage: site.stage,
+                depth: site.depth,
+            },
+            _ => Context::Root,
+        }
+    }
+
+    fn store_context(&self, f: usize) -> Context {
+        match self.nest.choice(f).map(|c| c.placement) {
+            Some(Placement::At(site)) => Context::Site {
+                stage: site.stage,
+                depth: site.store_depth,
+            },
             _ => Context::Root,
         }
     }
@@ -82,26 +110,16 @@ impl Evaluator<'_> {
     /// Loops of stage `c` within one iteration of `ctx`.
     fn stage_loops_in(&mut self, c: usize, ctx: Context) -> Result<Vec<Span>> {
         let g = self.dag.stage(c).func as usize;
-        if ctx == Context::Tile(c) {
-            // One outer iteration: the first inner tile, one RVar value at a time.
-            let own = self.func_region(g, self.context_of(g))?;
-            let full = self.loops_from_region(c, &own)?;
-            let tiling = &self
-                .nest
-                .choice(g)
-                .expect("a tiled stage is decided")
-                .stages[c - self.dag.stages_of(g).start];
-            return Ok(full
-                .iter()
-                .enumerate()
-                .map(|(l, span)| {
-                    if self.dag.stage(c).loops[l].is_rvar {
-                        Span::new(span.min, span.min)
-                    } else {
-                        Span::new(span.min, (span.min + tiling.tile[l] - 1).min(span.max))
-                    }
-                })
-                .collect());
+        if let Context::Site { stage, depth } = ctx {
+            if stage == c {
+                let own = self.func_region(g, self.compute_context(g))?;
+                let full = self.loops_from_region(c, &own)?;
+                let tiling = self
+                    .nest
+                    .tiling(self.dag, c)
+                    .expect("a stage with a site is decided");
+                return Ok(site_spans(self.dag.stage(c), tiling, &full, depth));
+            }
         }
         let region = self.func_region(g, ctx)?;
         self.loops_from_region(c, &region)
@@ -109,7 +127,7 @@ impl Evaluator<'_> {
 
     /// Region of Func `f` computed within one iteration of `ctx`.
     fn func_region(&mut self, f: usize, ctx: Context) -> Result<Vec<Span>> {
-        if ctx == Context::Root || self.dag.func(f).is_output && ctx == self.context_of(f) {
+        if ctx == Context::Root || self.dag.func(f).is_output && ctx == self.compute_context(f) {
             return Ok(self.root.computed[f].clone());
         }
         if let Some(hit) = self.memo.get(&(f, ctx)) {
@@ -164,8 +182,13 @@ impl Evaluator<'_> {
 
     /// Whether stage `c` is computed within `ctx` (inlined Funcs count as where they are used).
     fn inside(&self, c: usize, ctx: Context) -> bool {
-        let Context::Tile(s) = ctx else {
+        let Context::Site { stage, depth } = ctx else {
             return true;
+        };
+        let within = |cc: usize| {
+            self.nest
+                .depth_within(self.dag, cc, stage)
+                .is_some_and(|d| d >= depth)
         };
         let g = self.dag.stage(c).func as usize;
         match self.nest.choice(g).map(|ch| ch.placement) {
@@ -173,11 +196,19 @@ impl Evaluator<'_> {
                 .nest
                 .effective_consumer_stages(self.dag, g)
                 .iter()
-                .any(|&cc| self.nest.chain(self.dag, cc).contains(&s)),
-            Some(_) => self.nest.chain(self.dag, c).contains(&s),
+                .any(|&cc| within(cc)),
+            Some(_) => within(c),
             None => false,
         }
     }
+}
+
+/// Iterations of a site per production of its stage.
+fn iterations_at(dag: &Dag, nest: &LoopNest, loops: &[Vec<Span>], site: Site, depth: u8) -> f64 {
+    let tiling = nest
+        .tiling(dag, site.stage)
+        .expect("a stage with a site is decided");
+    site_iterations(dag.stage(site.stage), tiling, &loops[site.stage], depth)
 }
 
 /// Bounds of a complete nest (every scheduled Func decided).
@@ -190,9 +221,11 @@ pub fn nest_bounds(dag: &Dag, nest: &LoopNest, root: &RootBounds) -> Result<Nest
         memo: HashMap::new(),
     };
     let mut region = root.computed.clone();
+    let mut realization_region = root.computed.clone();
     let mut productions = vec![0.0; n_funcs];
+    let mut realizations = vec![0.0; n_funcs];
     let mut loops = root.loops.clone();
-    let mut outer_iterations = vec![0.0; dag.raw.stages.len()];
+    let mut realization_loops = root.loops.clone();
     for f in dag.scheduled_funcs().rev() {
         let Some(choice) = nest.choice(f) else {
             return Err(Error::Internal(format!(
@@ -200,37 +233,35 @@ pub fn nest_bounds(dag: &Dag, nest: &LoopNest, root: &RootBounds) -> Result<Nest
                 dag.func(f).name
             )));
         };
-        let ctx = ev.context_of(f);
-        region[f] = ev.func_region(f, ctx)?;
-        productions[f] = match choice.placement {
-            Placement::Inline => 0.0,
-            Placement::Root => 1.0,
-            Placement::At(s) => productions[dag.stage(s).func as usize] * outer_iterations[s],
+        region[f] = ev.func_region(f, ev.compute_context(f))?;
+        realization_region[f] = ev.func_region(f, ev.store_context(f))?;
+        (productions[f], realizations[f]) = match choice.placement {
+            Placement::Inline => (0.0, 0.0),
+            Placement::Root => (1.0, 1.0),
+            Placement::At(site) => {
+                let owner = productions[dag.stage(site.stage).func as usize];
+                (
+                    owner * iterations_at(dag, nest, &loops, site, site.depth),
+                    owner * iterations_at(dag, nest, &loops, site, site.store_depth),
+                )
+            }
         };
-        for (k, s) in dag.stages_of(f).enumerate() {
+        for s in dag.stages_of(f) {
             loops[s] = ev.loops_from_region(s, &region[f])?;
-            outer_iterations[s] = match choice.stages.get(k) {
-                Some(tiling) => loops[s]
-                    .iter()
-                    .enumerate()
-                    .map(|(l, span)| {
-                        let extent = span.extent().max(0) as f64;
-                        if dag.stage(s).loops[l].is_rvar {
-                            extent
-                        } else {
-                            (extent / tiling.tile[l].max(1) as f64).ceil()
-                        }
-                    })
-                    .product(),
-                None => 0.0,
+            realization_loops[s] = if realization_region[f] == region[f] {
+                loops[s].clone()
+            } else {
+                ev.loops_from_region(s, &realization_region[f])?
             };
         }
     }
     Ok(NestBounds {
         region,
+        realization_region,
         productions,
+        realizations,
         loops,
-        outer_iterations,
+        realization_loops,
     })
 }
 
@@ -307,13 +338,20 @@ mod tests {
 
     /// f feeds g through a 3-tap horizontal stencil; g is the 64x64 output.
     fn stencil_pair() -> Dag {
+        stencil_along(0)
+    }
+
+    /// f feeds g through a 3-tap stencil along dimension `dim`; g is the 64x64 output.
+    fn stencil_along(dim: usize) -> Dag {
+        let mut footprint = vec![pair(0, 0, 0), pair(2, 0, 0)];
+        footprint[dim] = pair(2 * dim as i64, -1, 1);
         Dag::new(ffi::Dag {
             funcs: vec![func("f", 0, false), func("g", 1, true)],
             stages: vec![stage(0), stage(1)],
             edges: vec![ffi::DagEdge {
                 producer: 0,
                 consumer_stage: 1,
-                footprint: vec![pair(0, -1, 1), pair(2, 0, 0)],
+                footprint,
                 calls: 3,
             }],
             target: ffi::TargetDesc {
@@ -330,6 +368,7 @@ mod tests {
     fn stencil_nest(dag: &Dag, f_placement: Placement) -> LoopNest {
         let tiling = |tile: Vec<i64>| StageTiling {
             tile,
+            block: None,
             vector: None,
             parallel: Vec::new(),
         };
@@ -349,7 +388,7 @@ mod tests {
     fn producer_at_an_eight_by_eight_tile_of_a_three_tap_stencil_computes_ten_by_eight() {
         let dag = stencil_pair();
         let root = root_bounds(&dag).unwrap();
-        let nest = stencil_nest(&dag, Placement::At(1));
+        let nest = stencil_nest(&dag, Placement::At(Site::new(1, 0)));
         let bounds = nest_bounds(&dag, &nest, &root).unwrap();
         assert_eq!(bounds.region[0], vec![Span::new(-1, 8), Span::new(0, 7)]);
         // One production per tile of g: 8 x 8 tiles.
@@ -369,5 +408,54 @@ mod tests {
         let bounds = nest_bounds(&dag, &stencil_nest(&dag, Placement::Root), &root).unwrap();
         assert_eq!(bounds.region[0], vec![Span::new(-1, 64), Span::new(0, 63)]);
         assert_eq!(bounds.productions[0], 1.0);
+    }
+
+    #[test]
+    fn producer_per_row_of_a_tile_computes_one_row_of_the_stencil_per_production() {
+        let dag = stencil_pair();
+        let root = root_bounds(&dag).unwrap();
+        // Depth 1: inside g's tile loop over y (the outermost inner loop).
+        let nest = stencil_nest(&dag, Placement::At(Site::new(1, 1)));
+        let bounds = nest_bounds(&dag, &nest, &root).unwrap();
+        assert_eq!(bounds.region[0], vec![Span::new(-1, 8), Span::new(0, 0)]);
+        // 64 tiles x 8 rows.
+        assert_eq!(bounds.productions[0], 512.0);
+        let features = schedule_features(&dag, &nest, &bounds, &root);
+        assert_eq!(features[0].points_computed_per_production, 10.0);
+        assert_eq!(features[0].points_computed_total, 10.0 * 512.0);
+    }
+
+    #[test]
+    fn sliding_a_vertical_stencil_down_a_tile_computes_each_row_once() {
+        let dag = stencil_along(1);
+        let root = root_bounds(&dag).unwrap();
+        // Without sliding, every row of the 8x8 tile computes 3 rows of f: 24 points.
+        let per_row = stencil_nest(&dag, Placement::At(Site::new(1, 1)));
+        let bounds = nest_bounds(&dag, &per_row, &root).unwrap();
+        let features = schedule_features(&dag, &per_row, &bounds, &root);
+        assert_eq!(features[0].points_computed_per_production, 24.0);
+        assert_eq!(features[0].points_computed_total, 24.0 * 512.0);
+
+        // Stored per tile and computed per row: the tile's 8 x 10 rows once per tile, in 8
+        // productions; storage folds to the 3 rows one production needs.
+        let sliding = Site {
+            stage: 1,
+            depth: 1,
+            store_depth: 0,
+        };
+        let nest = stencil_nest(&dag, Placement::At(sliding));
+        let bounds = nest_bounds(&dag, &nest, &root).unwrap();
+        assert_eq!(
+            bounds.realization_region[0],
+            vec![Span::new(0, 7), Span::new(-1, 8)]
+        );
+        assert_eq!(bounds.realizations[0], 64.0);
+        assert_eq!(bounds.productions[0], 512.0);
+        let features = schedule_features(&dag, &nest, &bounds, &root);
+        assert_eq!(features[0].num_realizations, 64.0);
+        assert_eq!(features[0].points_computed_per_realization, 80.0);
+        assert_eq!(features[0].points_computed_total, 80.0 * 64.0);
+        assert_eq!(features[0].points_computed_per_production, 10.0);
+        assert_eq!(features[1].working_set, 24.0 * 4.0);
     }
 }

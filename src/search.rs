@@ -3,20 +3,29 @@
 //! Read [`beam_search`] first. Funcs are decided one at a time, consumers first (reverse
 //! topological order), so that when a Func is decided every place it could be computed is
 //! known ([`LoopNest::placements`]). Expanding a state for Func `f` makes one child per option:
-//! inline `f` (when legal), or compute it at root or inside the tiles of an enclosing consumer
-//! stage, each with every candidate tiling of its pure stage ([`candidate_tilings`]); update
-//! stages take the default tiling. Each child is completed (undecided producers at root with
-//! the default tiling), its bounds and features computed, and the whole generation is costed in
-//! one batch by the [`CostModel`]; the `beam_size` cheapest distinct children survive.
+//! inline `f` (when legal), or compute it at root or at a site of an enclosing consumer stage
+//! (storage there or one loop out, sliding), each with every candidate tiling of its pure stage
+//! ([`candidate_tilings`], subtiled blocks included at root unless `disable_subtiling`);
+//! update stages take the default tiling. Each child is completed (undecided producers at root
+//! with the default tiling), its bounds and features computed, and the whole generation is
+//! costed in one batch by the [`CostModel`]; the `beam_size` cheapest distinct children survive.
+//! With `memory_limit`, children whose estimated peak memory exceeds it rank after every child
+//! within it ([`crate::memory::peak_bytes`]).
+//!
+//! Coarse-to-fine: with a beam wider than one, the search runs [`NUM_PASSES`] passes. After
+//! each pass, the structural hashes ([`structural_hash`]) of the final beam's states, taken at
+//! every decision step and at a depth that grows with the pass, restrict the next pass to
+//! children that agree with some good state of the previous pass at that depth: the first pass
+//! finds good structures (what is inlined, what is computed where), later passes spend the whole
+//! beam refining tilings inside them. The best state over all passes wins.
 //!
 //! `random_dropout` (percent) keeps each child with that probability before costing, drawing
 //! from a ChaCha8 stream seeded by `random_dropout_seed`, so a seed always gives the same
 //! schedule; beam 1 with dropout samples diverse schedules for training data.
-//!
-//! Not yet: coarse-to-fine passes restricted by structural hashes, subtiling levels,
-//! `store_at` hoisting, unrolling, and incremental (memoized per-nest) featurization.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -27,6 +36,7 @@ use crate::dag::Dag;
 use crate::error::Result;
 use crate::features::{schedule_features, StageFeatures};
 use crate::loop_nest::{FuncChoice, LoopNest, Placement};
+use crate::memory::peak_bytes;
 use crate::nest_bounds::nest_bounds;
 use crate::params::Params;
 use crate::tiling::{candidate_tilings, default_tiling};
@@ -99,6 +109,7 @@ fn expand(
             &bounds.loops[stages[0]],
             at_root,
             params.parallelism,
+            !params.disable_subtiling,
         ) {
             let mut child = state.clone();
             let mut tilings = vec![tiling];
@@ -119,22 +130,77 @@ pub fn featurize(dag: &Dag, root: &RootBounds, nest: &LoopNest) -> Result<Vec<St
     Ok(schedule_features(dag, nest, &bounds, root))
 }
 
-/// Searches for the cheapest complete loop nest under `model`.
-pub fn beam_search(
+/// Hash of the decisions for `decided` Funcs, at a depth of detail: 0 = placements (inline,
+/// root, or which stage), 1 = also the site depths, sliding, and which loops are tiled,
+/// subtiled and vectorized, 2 and more = everything, tile sizes included.
+pub fn structural_hash(nest: &LoopNest, decided: &[usize], depth: usize) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    for &f in decided {
+        let Some(choice) = nest.choice(f) else {
+            continue;
+        };
+        match choice.placement {
+            Placement::Inline => 0u8.hash(&mut hasher),
+            Placement::Root => 1u8.hash(&mut hasher),
+            Placement::At(site) => {
+                2u8.hash(&mut hasher);
+                site.stage.hash(&mut hasher);
+                if depth >= 1 {
+                    (site.depth, site.store_depth).hash(&mut hasher);
+                }
+            }
+        }
+        if depth >= 1 {
+            for tiling in &choice.stages {
+                if depth >= 2 {
+                    tiling.hash(&mut hasher);
+                } else {
+                    let tiled: Vec<bool> = tiling.tile.iter().map(|&t| t > 1).collect();
+                    (tiled, tiling.block.is_some(), tiling.vector.is_some()).hash(&mut hasher);
+                }
+            }
+        }
+    }
+    hasher.finish()
+}
+
+/// Passes of the coarse-to-fine search when the beam is wider than one state.
+pub const NUM_PASSES: usize = 3;
+
+/// Per decision step, the structural hashes a pass admits (at the depth of the previous pass).
+struct Admitted {
+    depth: usize,
+    per_step: Vec<HashSet<u64>>,
+}
+
+/// One beam search pass over the Funcs in `order`; returns the final beam, best first.
+#[allow(clippy::too_many_arguments)]
+fn search_pass(
     dag: &Dag,
     root: &RootBounds,
     params: &Params,
     model: &mut dyn CostModel,
-) -> Result<SearchResult> {
-    model.set_pipeline(dag)?;
-    let mut rng = ChaCha8Rng::seed_from_u64(params.random_dropout_seed);
+    order: &[usize],
+    admitted: Option<&Admitted>,
+    rng: &mut ChaCha8Rng,
+    states_evaluated: &mut usize,
+) -> Result<Vec<(LoopNest, f64)>> {
     let mut beam: Vec<(LoopNest, f64)> = vec![(LoopNest::new(dag), 0.0)];
-    let mut states_evaluated = 0;
-    let order: Vec<usize> = dag.scheduled_funcs().rev().collect();
-    for &f in &order {
+    for (step, &f) in order.iter().enumerate() {
         let mut children = Vec::new();
         for (state, _) in &beam {
             children.extend(expand(dag, root, state, f, params)?);
+        }
+        if let Some(admitted) = admitted {
+            let allowed = &admitted.per_step[step];
+            let kept: Vec<LoopNest> = children
+                .iter()
+                .filter(|c| allowed.contains(&structural_hash(c, &order[..=step], admitted.depth)))
+                .cloned()
+                .collect();
+            if !kept.is_empty() {
+                children = kept;
+            }
         }
         if params.random_dropout < 100 && children.len() > 1 {
             let n = children.len();
@@ -151,19 +217,36 @@ pub fn beam_search(
                 .map(|(c, _)| c)
                 .collect();
         }
-        let mut features = Vec::with_capacity(children.len());
+        let mut over_limit = Vec::with_capacity(children.len());
         for child in &children {
-            features.push(featurize(dag, root, &complete(dag, root, child, params))?);
-        }
-        for f in features {
-            model.enqueue(f);
+            let full = complete(dag, root, child, params);
+            let bounds = nest_bounds(dag, &full, root)?;
+            over_limit.push(match params.memory_limit {
+                Some(limit) => {
+                    let peak = peak_bytes(dag, &full, &bounds, params.parallelism);
+                    (peak > limit as f64).then_some(peak)
+                }
+                None => None,
+            });
+            model.enqueue(schedule_features(dag, &full, &bounds, root));
         }
         let costs = model.evaluate()?;
-        states_evaluated += children.len();
-        let mut ranked: Vec<(LoopNest, f64)> = children.into_iter().zip(costs).collect();
-        ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+        *states_evaluated += children.len();
+        // Within the memory limit first, cheapest first; then the rest, smallest first.
+        let mut ranked: Vec<(LoopNest, f64, Option<f64>)> = children
+            .into_iter()
+            .zip(costs)
+            .zip(over_limit)
+            .map(|((c, cost), over)| (c, cost, over))
+            .collect();
+        ranked.sort_by(|a, b| match (a.2, b.2) {
+            (None, None) => a.1.total_cmp(&b.1),
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => x.total_cmp(&y),
+        });
         if crate::entry::debug_level() >= 3 {
-            for (nest, cost) in ranked.iter().take(5) {
+            for (nest, cost, _) in ranked.iter().take(5) {
                 let choice = nest.choice(f).expect("just decided");
                 eprintln!(
                     "Gcn search: {} -> {:?} tiles {:?}: {:.4} ms",
@@ -172,7 +255,7 @@ pub fn beam_search(
                     choice
                         .stages
                         .iter()
-                        .map(|t| t.tile.clone())
+                        .map(|t| (t.tile.clone(), t.block.clone()))
                         .collect::<Vec<_>>(),
                     cost * 1e3
                 );
@@ -181,11 +264,58 @@ pub fn beam_search(
         let mut seen = HashSet::new();
         beam = ranked
             .into_iter()
-            .filter(|(nest, _)| seen.insert(nest.clone()))
+            .filter(|(nest, _, _)| seen.insert(nest.clone()))
             .take(params.beam_size as usize)
+            .map(|(nest, cost, _)| (nest, cost))
             .collect();
     }
-    let (nest, cost) = beam.into_iter().next().expect("the beam is never empty");
+    Ok(beam)
+}
+
+/// Searches for the cheapest complete loop nest under `model`.
+pub fn beam_search(
+    dag: &Dag,
+    root: &RootBounds,
+    params: &Params,
+    model: &mut dyn CostModel,
+) -> Result<SearchResult> {
+    model.set_pipeline(dag)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(params.random_dropout_seed);
+    let mut states_evaluated = 0;
+    let order: Vec<usize> = dag.scheduled_funcs().rev().collect();
+    let passes = if params.beam_size > 1 { NUM_PASSES } else { 1 };
+    let mut best: Option<(LoopNest, f64)> = None;
+    let mut admitted: Option<Admitted> = None;
+    for pass in 0..passes {
+        let beam = search_pass(
+            dag,
+            root,
+            params,
+            model,
+            &order,
+            admitted.as_ref(),
+            &mut rng,
+            &mut states_evaluated,
+        )?;
+        let (nest, cost) = beam.first().cloned().expect("the beam is never empty");
+        if crate::entry::debug_level() >= 2 {
+            eprintln!("Gcn search: pass {pass}: best {:.4} ms", cost * 1e3);
+        }
+        if best.as_ref().is_none_or(|(_, c)| cost < *c) {
+            best = Some((nest, cost));
+        }
+        admitted = Some(Admitted {
+            depth: pass,
+            per_step: (0..order.len())
+                .map(|step| {
+                    beam.iter()
+                        .map(|(n, _)| structural_hash(n, &order[..=step], pass))
+                        .collect()
+                })
+                .collect(),
+        });
+    }
+    let (nest, cost) = best.expect("at least one pass ran");
     let features = featurize(dag, root, &nest)?;
     Ok(SearchResult {
         nest,

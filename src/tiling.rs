@@ -5,6 +5,10 @@
 //! loops; the loop of storage dimension 0 is tiled in multiples of the natural vector width of
 //! the narrowest type the stage touches, and vectorized when its extent allows. Outer pure loops
 //! of root stages run in parallel until there are enough tasks for `parallelism` cores.
+//!
+//! Subtiling (root stages, unless `disable_subtiling`): the outermost pure loop is cut into
+//! blocks that make one or four rounds of `parallelism` tasks, and each block is tiled as
+//! above; producers can then be computed once per task-sized block or once per tile.
 
 use crate::bounds::Span;
 use crate::dag::Dag;
@@ -50,7 +54,7 @@ fn parallel_loops(
     dag: &Dag,
     s: usize,
     loops: &[Span],
-    tile: &[i64],
+    outer_block: &[i64],
     parallelism: u32,
 ) -> Vec<usize> {
     if parallelism <= 1 {
@@ -62,7 +66,7 @@ fn parallel_loops(
         if dag.stage(s).loops[l].is_rvar {
             continue;
         }
-        let count = (loops[l].extent() + tile[l] - 1) / tile[l].max(1);
+        let count = (loops[l].extent() + outer_block[l] - 1) / outer_block[l].max(1);
         if count <= 1 {
             continue;
         }
@@ -80,17 +84,27 @@ fn tiling(
     s: usize,
     loops: &[Span],
     tile: Vec<i64>,
+    block: Option<Vec<i64>>,
     at_root: bool,
     parallelism: u32,
 ) -> StageTiling {
     let vector = vector_loop(dag, s, loops).filter(|&(l, lanes)| tile[l] % lanes == 0);
+    let outer_block: Vec<i64> = match &block {
+        Some(b) => b
+            .iter()
+            .zip(&tile)
+            .map(|(&b, &t)| b.max(t).max(1))
+            .collect(),
+        None => tile.iter().map(|&t| t.max(1)).collect(),
+    };
     let parallel = if at_root {
-        parallel_loops(dag, s, loops, &tile, parallelism)
+        parallel_loops(dag, s, loops, &outer_block, parallelism)
     } else {
         Vec::new()
     };
     StageTiling {
         tile,
+        block,
         vector,
         parallel,
     }
@@ -111,7 +125,7 @@ pub fn default_tiling(
         let extent = loops[l].extent();
         tile[l] = extent - extent % lanes;
     }
-    tiling(dag, s, loops, tile, at_root, parallelism)
+    tiling(dag, s, loops, tile, None, at_root, parallelism)
 }
 
 fn geometric(first: i64, extent: i64) -> Vec<i64> {
@@ -125,14 +139,16 @@ fn geometric(first: i64, extent: i64) -> Vec<i64> {
     sizes
 }
 
-/// Candidate tilings of stage `s` whose loops (per production) are `loops`.
-pub fn candidate_tilings(
+/// Tile extents for stage `s` whose loops (per production) are `loops`: geometric per loop,
+/// at most `MAX_TILE_POINTS` points, spread over the range of sizes. With `tasks_wanted`, only
+/// tiles that leave at least that many outer iterations (if any do).
+fn tile_candidates(
     dag: &Dag,
     s: usize,
     loops: &[Span],
-    at_root: bool,
-    parallelism: u32,
-) -> Vec<StageTiling> {
+    tasks_wanted: Option<i64>,
+    max_candidates: usize,
+) -> Vec<Vec<i64>> {
     let stage = dag.stage(s);
     let vector = vector_loop(dag, s, loops);
     let pure: Vec<usize> = (0..loops.len())
@@ -166,7 +182,7 @@ pub fn candidate_tilings(
             .collect();
     }
     tiles.retain(|t| t.iter().product::<i64>() <= MAX_TILE_POINTS);
-    if at_root && parallelism > 1 {
+    if let Some(wanted) = tasks_wanted {
         let tasks = |t: &Vec<i64>| -> i64 {
             pure.iter()
                 .map(|&l| (loops[l].extent() + t[l] - 1) / t[l])
@@ -174,7 +190,7 @@ pub fn candidate_tilings(
         };
         let enough: Vec<Vec<i64>> = tiles
             .iter()
-            .filter(|t| tasks(t) >= parallelism as i64)
+            .filter(|t| tasks(t) >= wanted)
             .cloned()
             .collect();
         if !enough.is_empty() {
@@ -182,17 +198,81 @@ pub fn candidate_tilings(
         }
     }
     tiles.sort_by_key(|t| (t.iter().product::<i64>(), t.clone()));
-    if tiles.len() > MAX_CANDIDATES {
-        let step = tiles.len() as f64 / MAX_CANDIDATES as f64;
-        tiles = (0..MAX_CANDIDATES)
+    if tiles.len() > max_candidates {
+        let step = tiles.len() as f64 / max_candidates as f64;
+        tiles = (0..max_candidates)
             .map(|i| tiles[(i as f64 * step) as usize].clone())
             .collect();
     }
-    if tiles.is_empty() {
-        return vec![default_tiling(dag, s, loops, at_root, parallelism)];
-    }
     tiles
+}
+
+/// Blocks for subtiling a root stage: the outermost pure loop cut into one or four rounds of
+/// `parallelism` tasks, the other loops whole.
+fn block_candidates(dag: &Dag, s: usize, loops: &[Span], parallelism: u32) -> Vec<Vec<i64>> {
+    let stage = dag.stage(s);
+    let Some(outermost) = (0..loops.len()).rev().find(|&l| !stage.loops[l].is_rvar) else {
+        return Vec::new();
+    };
+    let extent = loops[outermost].extent();
+    let mut blocks: Vec<Vec<i64>> = Vec::new();
+    for rounds in [1, 4] {
+        let tasks = rounds * parallelism.max(1) as i64;
+        if extent < 2 * tasks {
+            continue;
+        }
+        let mut block: Vec<i64> = loops.iter().map(|l| l.extent().max(1)).collect();
+        block[outermost] = (extent + tasks - 1) / tasks;
+        for (l, lp) in stage.loops.iter().enumerate() {
+            if lp.is_rvar {
+                block[l] = 1;
+            }
+        }
+        blocks.push(block);
+    }
+    blocks
+}
+
+/// Candidate tilings of stage `s` whose loops (per production) are `loops`.
+pub fn candidate_tilings(
+    dag: &Dag,
+    s: usize,
+    loops: &[Span],
+    at_root: bool,
+    parallelism: u32,
+    subtiling: bool,
+) -> Vec<StageTiling> {
+    let tasks_wanted = (at_root && parallelism > 1).then_some(parallelism as i64);
+    let mut out: Vec<StageTiling> = tile_candidates(dag, s, loops, tasks_wanted, MAX_CANDIDATES)
         .into_iter()
-        .map(|t| tiling(dag, s, loops, t, at_root, parallelism))
-        .collect()
+        .map(|t| tiling(dag, s, loops, t, None, at_root, parallelism))
+        .collect();
+    if at_root && subtiling {
+        for block in block_candidates(dag, s, loops, parallelism) {
+            // Tiles inside one block: the block's extents bound them.
+            let within: Vec<Span> = loops
+                .iter()
+                .zip(&block)
+                .map(|(span, &b)| Span::new(span.min, span.min + b.min(span.extent()) - 1))
+                .collect();
+            for t in tile_candidates(dag, s, &within, None, MAX_CANDIDATES / 2) {
+                if t.iter().zip(&block).any(|(&t, &b)| t > b) || t == block {
+                    continue;
+                }
+                out.push(tiling(
+                    dag,
+                    s,
+                    loops,
+                    t,
+                    Some(block.clone()),
+                    at_root,
+                    parallelism,
+                ));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(default_tiling(dag, s, loops, at_root, parallelism));
+    }
+    out
 }

@@ -87,3 +87,48 @@ fn twenty_dropout_seeds_give_at_least_fifteen_schedules() {
         distinct.len()
     );
 }
+
+/// Schedules `pipeline` with `params` and HL_DEBUG_AUTOSCHEDULE=1, checks its output against
+/// the unscheduled pipeline's, and returns the peak memory the search estimated for it.
+fn estimated_peak_of_checked_schedule(pipeline: &str, tag: &str, params: &[(&str, &str)]) -> u64 {
+    let dir = fresh_dir(&format!("{pipeline}-{tag}"));
+    let mut cmd = generator_command(
+        &generator_binary(),
+        pipeline,
+        &dir,
+        &["static_library", "c_header", "registration", "schedule"],
+        TARGET,
+    );
+    cmd.args(gcn_args(params)).env("HL_DEBUG_AUTOSCHEDULE", "1");
+    let out = run(&mut cmd);
+    let log = stderr_of(&out);
+    assert!(out.status.success(), "{log}");
+    let got = run_outputs(&build_runner(pipeline, &dir), &dir, 1);
+    assert_same_outputs(
+        &format!("{pipeline} with {params:?}"),
+        &got,
+        &reference_outputs(pipeline),
+    );
+    let words: Vec<&str> = log.split_whitespace().collect();
+    let at = words
+        .windows(3)
+        .position(|w| w[0] == "peak" && w[1] == "memory")
+        .unwrap_or_else(|| panic!("no peak memory estimate in the log:\n{log}"));
+    words[at + 2].parse().expect("a byte count")
+}
+
+#[test]
+fn memory_limit_makes_the_search_pick_a_schedule_that_fits() {
+    let unlimited = estimated_peak_of_checked_schedule("stencil_chain", "unlimited", &[]);
+    assert!(unlimited > 0, "the unlimited schedule allocates nothing");
+    let limit = unlimited / 4;
+    let limited = estimated_peak_of_checked_schedule(
+        "stencil_chain",
+        "limited",
+        &[("memory_limit", &limit.to_string())],
+    );
+    assert!(
+        limited <= limit,
+        "memory_limit={limit} but the schedule's estimated peak is {limited} bytes"
+    );
+}

@@ -149,8 +149,11 @@ public:
 
     void generate() {
         Var x("x"), y("y");
+        // A 0-dimensional Func: a stage with no loops, which nothing can be computed inside.
+        Func scale("scale");
+        scale() = gain * 0.5f;
         Func shifted("shifted");
-        shifted(x, y) = input(clamp(x + offset, 0, W - 1), y) * gain;
+        shifted(x, y) = input(clamp(x + offset, 0, W - 1), y) * scale();
         out(x, y) = shifted(x, y) + shifted(x, max(y - 1, 0));
         gain.set_estimate(1.5f);
         offset.set_estimate(3);

@@ -1,0 +1,284 @@
+//! The loop structure of one tiled stage: which loops a [`StageTiling`] creates, in what order,
+//! how many times each runs, and what one iteration of each covers. The plan conversion, the
+//! bounds and the features all read the structure from here, so they cannot disagree.
+//!
+//! A stage's loops, outermost first:
+//! 1. **outer loops**: every pure loop stepping over blocks (`StageTiling::outer_block`), then
+//!    the RVars (reductions stay outside the inner tile, in their original order);
+//! 2. **block loops** (subtiling only): per pure loop, the tiles inside one block;
+//! 3. **tile loops**: per pure loop, the points of one tile; the loop of the vectorized
+//!    dimension steps over whole vectors, and the vector lanes come last (not listed: nothing is
+//!    computed per lane).
+//!
+//! Block and tile loops form the stage's *inner loops*; a producer computed at *depth* `d` of
+//! the stage runs inside the outer loops and the first `d` inner loops.
+
+use crate::bounds::Span;
+use crate::bridge::ffi::DagStage;
+use crate::loop_nest::StageTiling;
+
+/// Product of the extents of the innermost tile loops that may be unrolled.
+pub const MAX_UNROLL: i64 = 8;
+
+/// The level an inner loop belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Steps over the tiles of one block.
+    Block,
+    /// Steps over the points (or vectors) of one tile.
+    Tile,
+}
+
+/// One inner loop of a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InnerLoop {
+    /// The stage loop (index into `DagStage::loops`) this loop was split from.
+    pub index: usize,
+    pub level: Level,
+    /// Iterations per iteration of the loop around it.
+    pub count: i64,
+}
+
+/// Pure loop indices, outermost first.
+fn pure_outermost_first(stage: &DagStage) -> impl Iterator<Item = usize> + '_ {
+    (0..stage.loops.len())
+        .rev()
+        .filter(|&l| !stage.loops[l].is_rvar)
+}
+
+/// Iterations of the tile loop of pure loop `l` (vectors for the vectorized loop).
+fn tile_count(tiling: &StageTiling, l: usize) -> i64 {
+    let tile = tiling.tile[l].max(1);
+    match tiling.vector {
+        Some((v, lanes)) if v == l => (tile / lanes).max(1),
+        _ => tile,
+    }
+}
+
+/// Iterations of the block loop of pure loop `l`; 1 when there is none.
+fn block_count(tiling: &StageTiling, l: usize) -> i64 {
+    let tile = tiling.tile[l].max(1);
+    let block = tiling.outer_block(l);
+    if block > tile {
+        (block + tile - 1) / tile
+    } else {
+        1
+    }
+}
+
+/// The inner loops of a stage, outermost first (loops of one iteration are not listed).
+pub fn inner_loops(stage: &DagStage, tiling: &StageTiling) -> Vec<InnerLoop> {
+    let levels: [(Level, fn(&StageTiling, usize) -> i64); 2] =
+        [(Level::Block, block_count), (Level::Tile, tile_count)];
+    let mut loops = Vec::new();
+    for (level, count_of) in levels {
+        for l in pure_outermost_first(stage) {
+            let count = count_of(tiling, l);
+            if count > 1 {
+                loops.push(InnerLoop {
+                    index: l,
+                    level,
+                    count,
+                });
+            }
+        }
+    }
+    loops
+}
+
+/// Depths at which producers may be computed: the outer loops (0) and inside every inner loop
+/// except the vector-stepping tile loop (computing per vector is never worth its overhead and
+/// would put a producer between the vector loop and its lanes).
+pub fn site_depths(stage: &DagStage, tiling: &StageTiling) -> Vec<u8> {
+    if stage.loops.is_empty() {
+        return Vec::new();
+    }
+    let mut depths = vec![0];
+    for (k, lp) in inner_loops(stage, tiling).iter().enumerate() {
+        let steps_vectors =
+            lp.level == Level::Tile && tiling.vector.map(|(v, _)| v) == Some(lp.index);
+        if steps_vectors {
+            break;
+        }
+        depths.push(k as u8 + 1);
+    }
+    depths
+}
+
+/// Extent of each stage loop within one iteration at `depth`, given the loops' spans per
+/// production (RVars: one value).
+pub fn site_extents(stage: &DagStage, tiling: &StageTiling, loops: &[Span], depth: u8) -> Vec<i64> {
+    let mut extents: Vec<i64> = (0..loops.len())
+        .map(|l| {
+            if stage.loops[l].is_rvar {
+                1
+            } else {
+                tiling.outer_block(l)
+            }
+        })
+        .collect();
+    for lp in inner_loops(stage, tiling).iter().take(depth as usize) {
+        extents[lp.index] = match lp.level {
+            Level::Block => tiling.tile[lp.index].max(1),
+            Level::Tile => match tiling.vector {
+                Some((v, lanes)) if v == lp.index => lanes,
+                _ => 1,
+            },
+        };
+    }
+    extents
+        .iter()
+        .zip(loops)
+        .map(|(&e, span)| e.min(span.extent().max(1)))
+        .collect()
+}
+
+/// Spans of each stage loop in the first iteration at `depth`.
+pub fn site_spans(stage: &DagStage, tiling: &StageTiling, loops: &[Span], depth: u8) -> Vec<Span> {
+    site_extents(stage, tiling, loops, depth)
+        .iter()
+        .zip(loops)
+        .map(|(&e, span)| Span::new(span.min, (span.min + e - 1).min(span.max)))
+        .collect()
+}
+
+/// Iterations at `depth` per production of the stage: the outer loops (RVars included) times
+/// the first `depth` inner loops.
+pub fn site_iterations(stage: &DagStage, tiling: &StageTiling, loops: &[Span], depth: u8) -> f64 {
+    let outer: f64 = (0..loops.len())
+        .map(|l| {
+            let extent = loops[l].extent().max(0) as f64;
+            if stage.loops[l].is_rvar {
+                extent
+            } else {
+                (extent / tiling.outer_block(l) as f64).ceil()
+            }
+        })
+        .product();
+    let inner: f64 = inner_loops(stage, tiling)
+        .iter()
+        .take(depth as usize)
+        .map(|lp| lp.count as f64)
+        .product();
+    outer * inner
+}
+
+/// Positions (in [`inner_loops`]) of the tile loops to unroll: the innermost ones, inside every
+/// site in use (`min_position`), while the product of their extents stays within
+/// [`MAX_UNROLL`]. Split loops have constant extents, so Halide can unroll them.
+pub fn unrolled_loops(stage: &DagStage, tiling: &StageTiling, min_position: usize) -> Vec<usize> {
+    let inner = inner_loops(stage, tiling);
+    let mut chosen = Vec::new();
+    let mut product = 1;
+    for k in (min_position..inner.len()).rev() {
+        let lp = inner[k];
+        if lp.level != Level::Tile || product * lp.count > MAX_UNROLL {
+            break;
+        }
+        product *= lp.count;
+        chosen.push(k);
+    }
+    chosen
+}
+
+/// Product of the unrolled loops' extents (1 when nothing is unrolled).
+pub fn unrolled_extent(stage: &DagStage, tiling: &StageTiling, min_position: usize) -> i64 {
+    let inner = inner_loops(stage, tiling);
+    unrolled_loops(stage, tiling, min_position)
+        .iter()
+        .map(|&k| inner[k].count)
+        .product()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::ffi;
+
+    /// A stage over x (storage dimension 0), y and one RVar r, in that order (innermost first).
+    fn stage() -> DagStage {
+        let lp = |var: &str, is_rvar: bool, d: i32| ffi::DagLoop {
+            var: var.into(),
+            is_rvar,
+            pure_dim: d,
+            rvar_bounds: Default::default(),
+        };
+        DagStage {
+            func: 0,
+            index: 1,
+            loops: vec![lp("x", false, 0), lp("y", false, 1), lp("r", true, -1)],
+            store_args: Vec::new(),
+            op_histogram: Vec::new(),
+            loads: Vec::new(),
+            has_predicate: false,
+        }
+    }
+
+    /// 32x4 tiles in 64x16 blocks, x vectorized by 8.
+    fn subtiled() -> StageTiling {
+        StageTiling {
+            tile: vec![32, 4, 1],
+            block: Some(vec![64, 16, 1]),
+            vector: Some((0, 8)),
+            parallel: vec![1],
+        }
+    }
+
+    /// x over 128 points, y over 64, r over 3.
+    fn spans() -> Vec<Span> {
+        vec![Span::new(0, 127), Span::new(0, 63), Span::new(0, 2)]
+    }
+
+    #[test]
+    fn block_loops_come_before_tile_loops_outermost_dimension_first() {
+        let inner = inner_loops(&stage(), &subtiled());
+        let described: Vec<(usize, Level, i64)> =
+            inner.iter().map(|l| (l.index, l.level, l.count)).collect();
+        assert_eq!(
+            described,
+            vec![
+                (1, Level::Block, 4),
+                (0, Level::Block, 2),
+                (1, Level::Tile, 4),
+                (0, Level::Tile, 4),
+            ]
+        );
+        // The tile loop over x steps over vectors: nothing is computed per vector.
+        assert_eq!(site_depths(&stage(), &subtiled()), vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn site_extents_and_iterations_narrow_with_depth() {
+        let (stage, tiling, loops) = (stage(), subtiled(), spans());
+        // Per block (and one RVar value): 2 x 4 blocks, 3 RVar values.
+        assert_eq!(site_extents(&stage, &tiling, &loops, 0), vec![64, 16, 1]);
+        assert_eq!(site_iterations(&stage, &tiling, &loops, 0), 24.0);
+        // Per tile.
+        assert_eq!(site_extents(&stage, &tiling, &loops, 2), vec![32, 4, 1]);
+        assert_eq!(
+            site_iterations(&stage, &tiling, &loops, 2),
+            24.0 * 4.0 * 2.0
+        );
+        // Per row of a tile.
+        assert_eq!(site_extents(&stage, &tiling, &loops, 3), vec![32, 1, 1]);
+        assert_eq!(
+            site_iterations(&stage, &tiling, &loops, 3),
+            24.0 * 4.0 * 2.0 * 4.0
+        );
+        assert_eq!(
+            site_spans(&stage, &tiling, &loops, 3),
+            vec![Span::new(0, 31), Span::new(0, 0), Span::new(0, 0)]
+        );
+    }
+
+    #[test]
+    fn only_small_innermost_tile_loops_inside_every_site_unroll() {
+        let (stage, tiling) = (stage(), subtiled());
+        // The 4 vectors of a tile row unroll; with the rows too it would be 16 > MAX_UNROLL.
+        assert_eq!(unrolled_loops(&stage, &tiling, 0), vec![3]);
+        assert_eq!(unrolled_extent(&stage, &tiling, 0), 4);
+        // A producer computed per vector row (depth 4) leaves nothing inside to unroll.
+        assert!(unrolled_loops(&stage, &tiling, 4).is_empty());
+        assert_eq!(unrolled_extent(&stage, &tiling, 4), 1);
+    }
+}
