@@ -94,5 +94,7 @@ fn main() {
     println!("cargo:rustc-link-search=native={}", lib_dir.display());
     println!("cargo:rustc-link-lib=dylib=Halide");
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib_dir.display());
+    // For dependents (`links = "halide"`): they read DEP_HALIDE_LIB_DIR to set their rpath.
+    println!("cargo:lib_dir={}", lib_dir.display());
     println!("cargo:rustc-env=HALIDE_GCN_HALIDE_ROOT={}", root.display());
 }

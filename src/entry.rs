@@ -7,15 +7,20 @@
 //! it never unwinds into C++ (the glue raises every error as a Halide `CompileError`).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
 
 use crate::analytic::AnalyticCostModel;
+use crate::cost_model::CostModel;
+use crate::gcn_cost_model::GcnCostModel;
+use crate::model_file::{self, ModelSource};
+use crate::params::CostModelKind;
 use crate::bounds::root_bounds;
 use crate::bridge::ffi::{self, ParamEntry, ScheduleResult};
 use crate::dag::Dag;
 use crate::dag_dump;
 use crate::error::{Error, Result};
 use crate::features::SCHEDULE_FEATURE_NAMES;
-use crate::featurization::{EdgeKind, Featurization, StageEdge, StageRecord};
+use crate::featurization::{Featurization, StageRecord};
 use crate::first_scheduler;
 use crate::memory;
 use crate::nest_bounds::nest_bounds;
@@ -75,8 +80,20 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
             ))
         })?;
     }
-    let mut model = AnalyticCostModel::new(params.parallelism);
-    let result = match search::beam_search(&dag, &bounds, &params, &mut model) {
+    let search_start = Instant::now();
+    let mut analytic = AnalyticCostModel::new(params.parallelism);
+    let mut gcn = match params.cost_model {
+        CostModelKind::Gcn => Some(GcnCostModel::new(&match &params.model_path {
+            Some(path) => model_file::file_source(path)?,
+            None => ModelSource::Embedded,
+        })?),
+        CostModelKind::Analytic => None,
+    };
+    let model: &mut dyn CostModel = match gcn.as_mut() {
+        Some(gcn) => gcn,
+        None => &mut analytic,
+    };
+    let result = match search::beam_search(&dag, &bounds, &params, model) {
         Ok(result) => result,
         // A bug in the search must still leave the user with a correct schedule.
         Err(Error::Internal(why)) => {
@@ -94,15 +111,28 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
         }
         Err(other) => return Err(other),
     };
+    let search_time = search_start.elapsed();
     if debug_level() >= 2 {
         for (s, f) in result.features.iter().enumerate() {
             eprintln!(
-                "Gcn: {:<24} {:8.4} ms {f:?}",
+                "Gcn: {:<24} analytic {:8.4} ms {f:?}",
                 dag.stage_name(s),
-                model.stage_seconds(f) * 1e3
+                analytic.stage_seconds(f) * 1e3
             );
         }
     }
+    let model_line = match &gcn {
+        Some(gcn) => format!(
+            "cost_model=gcn ({}): {:.3} s of the {:.3} s search in the model",
+            gcn.description(),
+            gcn.model_time.as_secs_f64(),
+            search_time.as_secs_f64()
+        ),
+        None => format!(
+            "cost_model=analytic: search {:.3} s",
+            search_time.as_secs_f64()
+        ),
+    };
     let plan = result.nest.to_plan(&dag);
     let peak = memory::peak_bytes(
         &dag,
@@ -114,7 +144,8 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
     let featurization = describe(&dag, &rows);
     let log = format!(
         "Gcn: {} Funcs, {} stages, {} edges; beam search evaluated {} states, predicted {:.3} ms, \
-         estimated peak memory {} bytes; parallelism={} beam_size={} random_dropout={} seed={}",
+         estimated peak memory {} bytes; parallelism={} beam_size={} random_dropout={} seed={}; \
+         {}",
         dag.scheduled_funcs().count(),
         dag.raw.stages.len(),
         dag.raw.edges.len(),
@@ -124,7 +155,8 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
         params.parallelism,
         params.beam_size,
         params.random_dropout,
-        params.random_dropout_seed
+        params.random_dropout_seed,
+        model_line
     );
     Ok(ScheduleResult {
         plan,
@@ -147,27 +179,7 @@ pub fn describe(dag: &Dag, schedule_rows: &[Vec<f32>]) -> Featurization {
             }
         })
         .collect();
-    let mut edges = Vec::new();
-    for edge in &dag.raw.edges {
-        let producer = edge.producer as usize;
-        if let Some(last) = dag.stages_of(producer).last() {
-            edges.push(StageEdge {
-                from: last as u32,
-                to: edge.consumer_stage as u32,
-                kind: EdgeKind::Dataflow,
-            });
-        }
-    }
-    for f in dag.scheduled_funcs() {
-        let stages: Vec<usize> = dag.stages_of(f).collect();
-        for pair in stages.windows(2) {
-            edges.push(StageEdge {
-                from: pair[0] as u32,
-                to: pair[1] as u32,
-                kind: EdgeKind::StageOrder,
-            });
-        }
-    }
+    let edges = crate::graph::stage_edges(dag);
     Featurization {
         pipeline_feature_names: feature_names(),
         schedule_feature_names: SCHEDULE_FEATURE_NAMES

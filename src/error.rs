@@ -13,6 +13,10 @@ pub enum Error {
     /// A bound or estimate that cannot be evaluated.
     #[error("{0}")]
     Analysis(String),
+    /// A cost model file that is missing, unreadable, malformed or incompatible, or a model
+    /// that predicts nonsense.
+    #[error("{0}")]
+    Model(String),
     /// A malformed featurization blob.
     #[error("featurization: {0}")]
     Featurization(String),

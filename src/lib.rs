@@ -11,10 +11,18 @@
 //! - [`pipeline_features`]: schedule-independent per-stage features.
 //! - [`loop_nest`]: the schedule space (placements and tilings) and its conversion to a plan.
 //! - [`nest_bounds`]: regions and loop extents per production under a loop nest.
+//! - [`stage_loops`]: the loop structure of a tiled stage (sites, extents, unrolling).
 //! - [`tiling`]: candidate and default tilings of a stage.
+//! - [`memory`]: the estimated peak memory of a loop nest (`memory_limit`).
 //! - [`features`]: schedule features per stage.
 //! - [`cost_model`]: the batched cost-model interface; [`analytic`]: the analytic model.
 //! - [`search`]: the beam search.
+//! - The GCN cost model (docs/model.md): [`graph`] (stage graph and feature rows),
+//!   [`normalization`] (log scaling and statistics in the model's metadata), [`gcn_weights`]
+//!   and [`gcn_reference`] (the network's parameters and a plain-Rust forward pass),
+//!   [`onnx_writer`] (the network as ONNX), [`model_file`] (loading and validating a model,
+//!   once per process), [`gcn_evaluator`] (tract, specialized per pipeline, batched),
+//!   [`gcn_cost_model`] (`cost_model=gcn`), [`c_api`] (the public C ABI, include/halide_gcn.h).
 //! - [`plan`]: building a [`bridge::ffi::SchedulePlan`] stage by stage.
 //! - [`first_scheduler`]: a simple always-legal loop nest, the search's fallback.
 //! - [`featurization`]: the versioned featurization blob (`-e featurization`) and its reader.
@@ -25,6 +33,7 @@
 pub mod analytic;
 pub mod bounds;
 pub mod bridge;
+pub mod c_api;
 pub mod cost_model;
 
 pub use entry::autoschedule;
@@ -35,10 +44,18 @@ pub mod entry;
 pub mod error;
 pub mod expr;
 pub mod features;
+pub mod gcn_cost_model;
+pub mod gcn_evaluator;
+pub mod gcn_reference;
+pub mod gcn_weights;
+pub mod graph;
 pub mod featurization;
 pub mod first_scheduler;
 pub mod loop_nest;
 pub mod memory;
+pub mod model_file;
+pub mod normalization;
+pub mod onnx_writer;
 pub mod nest_bounds;
 pub mod params;
 pub mod pipeline_features;

@@ -24,6 +24,8 @@ pub struct Params {
     pub memory_limit: Option<u64>,
     /// Which cost model ranks candidate schedules.
     pub cost_model: CostModelKind,
+    /// An ONNX file replacing the embedded GCN (implies `cost_model=gcn`).
+    pub model_path: Option<String>,
 }
 
 /// The cost models `autoscheduler.cost_model` selects.
@@ -31,6 +33,8 @@ pub struct Params {
 pub enum CostModelKind {
     /// The analytic model of src/analytic.rs.
     Analytic,
+    /// The GCN of docs/model.md (embedded, or `model_path`).
+    Gcn,
 }
 
 /// Every key accepted, in the order the error message lists them.
@@ -42,6 +46,7 @@ pub const ACCEPTED_KEYS: &[&str] = &[
     "disable_subtiling",
     "memory_limit",
     "cost_model",
+    "model_path",
 ];
 
 impl Default for Params {
@@ -56,6 +61,7 @@ impl Default for Params {
             disable_subtiling: false,
             memory_limit: None,
             cost_model: CostModelKind::Analytic,
+            model_path: None,
         }
     }
 }
@@ -85,6 +91,7 @@ impl Params {
     /// Parses the key/values Halide passes as `AutoschedulerParams::extra`.
     pub fn parse(entries: &[ParamEntry]) -> Result<Params> {
         let mut params = Params::default();
+        let mut cost_model_given = false;
         for entry in entries {
             let (key, value) = (entry.key.as_str(), entry.value.as_str());
             match key {
@@ -123,20 +130,25 @@ impl Params {
                         )?),
                     }
                 }
-                "cost_model" => params.cost_model = match value.trim() {
-                    "analytic" => CostModelKind::Analytic,
-                    "gcn" => return Err(Error::Param(
-                        "autoscheduler.cost_model=gcn is not available yet: the GCN cost model \
-                                 has not landed; use autoscheduler.cost_model=analytic"
-                            .to_string(),
-                    )),
-                    _ => return Err(bad_value(key, value, "'analytic'")),
-                },
+                "cost_model" => {
+                    cost_model_given = true;
+                    params.cost_model = match value.trim() {
+                        "analytic" => CostModelKind::Analytic,
+                        "gcn" => CostModelKind::Gcn,
+                        _ => return Err(bad_value(key, value, "'analytic' or 'gcn'")),
+                    }
+                }
+                "model_path" => {
+                    if value.trim().is_empty() {
+                        return Err(bad_value(key, value, "the path of an ONNX model file"));
+                    }
+                    params.model_path = Some(value.to_string());
+                }
                 "weights_path" => {
                     return Err(Error::Param(format!(
                         "unknown parameter autoscheduler.weights_path='{value}': Gcn does not read \
                          Adams2019 weights; its cost model file is given with \
-                         autoscheduler.model_path (an ONNX file), once the GCN cost model ships"
+                         autoscheduler.model_path (an ONNX file, docs/model.md)"
                     )))
                 }
                 _ => {
@@ -146,6 +158,15 @@ impl Params {
                 )))
                 }
             }
+        }
+        if let Some(path) = &params.model_path {
+            if cost_model_given && params.cost_model == CostModelKind::Analytic {
+                return Err(Error::Param(format!(
+                    "autoscheduler.model_path={path} is a GCN model file, but \
+                     autoscheduler.cost_model=analytic does not read one; drop one of the two"
+                )));
+            }
+            params.cost_model = CostModelKind::Gcn;
         }
         Ok(params)
     }
@@ -187,8 +208,20 @@ mod tests {
                 disable_subtiling: true,
                 memory_limit: Some(1_000_000),
                 cost_model: CostModelKind::Analytic,
+                model_path: None,
             }
         );
+    }
+
+    #[test]
+    fn model_path_selects_the_gcn() {
+        let p = Params::parse(&entries(&[("model_path", "my.onnx")])).unwrap();
+        assert_eq!(p.cost_model, CostModelKind::Gcn);
+        assert_eq!(p.model_path.as_deref(), Some("my.onnx"));
+        let e = Params::parse(&entries(&[("cost_model", "analytic"), ("model_path", "m.onnx")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("model_path=m.onnx") && e.contains("analytic"), "{e}");
     }
 
     #[test]

@@ -143,13 +143,86 @@ fn extern_stage_is_refused_with_its_name() {
     );
 }
 
+/// Writes `bytes` as a model file in a fresh folder and returns its path.
+fn model_file(name: &str, bytes: &[u8]) -> String {
+    let path = fresh_dir(&format!("model-{name}")).join(format!("{name}.onnx"));
+    std::fs::write(&path, bytes).unwrap();
+    path.display().to_string()
+}
+
+/// A valid model (the embedded one) as a message to break.
+fn model_proto_to_break() -> tract_onnx::pb::ModelProto {
+    use prost::Message;
+    tract_onnx::pb::ModelProto::decode(autoschedule_gcn::model_file::EMBEDDED_MODEL).unwrap()
+}
+
+fn expect_model_error(path: &str, needles: &[&str]) {
+    let mut all = vec![path];
+    all.extend_from_slice(needles);
+    expect_clean_error("separable_blur", TARGET, &[("model_path", path)], &all);
+}
+
 #[test]
-fn gcn_cost_model_is_not_available_yet() {
+fn model_path_to_a_missing_file() {
+    expect_model_error("/nonexistent/model.onnx", &["no such file"]);
+}
+
+#[test]
+fn model_path_to_an_empty_file() {
+    expect_model_error(&model_file("empty", &[]), &["empty"]);
+}
+
+#[test]
+fn model_path_to_a_truncated_onnx_file() {
+    let whole = autoschedule_gcn::model_file::EMBEDDED_MODEL;
+    expect_model_error(
+        &model_file("truncated", &whole[..whole.len() * 2 / 3]),
+        &["not a readable ONNX model"],
+    );
+}
+
+#[test]
+fn model_path_to_a_model_with_other_input_names() {
+    let mut proto = model_proto_to_break();
+    proto.graph.as_mut().unwrap().input[2].name = "edges".into();
+    let bytes = autoschedule_gcn::onnx_writer::encode(&proto);
+    expect_model_error(&model_file("renamed", &bytes), &["edges", "adjacency"]);
+}
+
+#[test]
+fn model_path_to_a_model_for_other_features() {
+    let mut proto = model_proto_to_break();
+    for entry in &mut proto.metadata_props {
+        if entry.key == "halide_gcn.schedule_feature_names" {
+            entry.value = entry.value.replacen("inlined", "inlined_stage", 1);
+        }
+    }
+    let bytes = autoschedule_gcn::onnx_writer::encode(&proto);
+    expect_model_error(
+        &model_file("other_features", &bytes),
+        &["column 0 is 'inlined_stage' in the model, 'inlined' here"],
+    );
+}
+
+#[test]
+fn model_path_to_a_model_that_predicts_nan() {
+    let mut proto = model_proto_to_break();
+    for tensor in &mut proto.graph.as_mut().unwrap().initializer {
+        if tensor.name == "head.bias" {
+            tensor.float_data = vec![f32::NAN];
+        }
+    }
+    let bytes = autoschedule_gcn::onnx_writer::encode(&proto);
+    expect_model_error(&model_file("nan", &bytes), &["NaN", "broken"]);
+}
+
+#[test]
+fn model_path_with_the_analytic_cost_model_is_contradictory() {
     expect_clean_error(
         "separable_blur",
         TARGET,
-        &[("cost_model", "gcn")],
-        &["cost_model=gcn is not available yet"],
+        &[("cost_model", "analytic"), ("model_path", "m.onnx")],
+        &["model_path=m.onnx", "cost_model=analytic"],
     );
 }
 
