@@ -263,7 +263,10 @@ pub fn generator_command(
     cmd
 }
 
-/// `-p <plugin> autoscheduler=Gcn autoscheduler.<k>=<v>...`
+/// `-p <plugin> autoscheduler=Gcn autoscheduler.<k>=<v>...`. With
+/// `HALIDE_GCN_TEST_COST_MODEL=gcn` in the environment (and no cost model or model file among
+/// `params`), every run uses that cost model: `scripts/test.sh` runs the correctness and search
+/// suites once more that way.
 pub fn gcn_args(params: &[(&str, &str)]) -> Vec<String> {
     let mut args = vec![
         "-p".to_string(),
@@ -271,6 +274,14 @@ pub fn gcn_args(params: &[(&str, &str)]) -> Vec<String> {
         "autoscheduler=Gcn".to_string(),
     ];
     args.extend(params.iter().map(|(k, v)| format!("autoscheduler.{k}={v}")));
+    let chooses_model = params
+        .iter()
+        .any(|(k, _)| *k == "cost_model" || *k == "model_path");
+    if let Ok(model) = std::env::var("HALIDE_GCN_TEST_COST_MODEL") {
+        if !chooses_model {
+            args.push(format!("autoscheduler.cost_model={model}"));
+        }
+    }
     args
 }
 

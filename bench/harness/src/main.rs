@@ -9,6 +9,7 @@
 //! may run on the machine meanwhile: timings are only comparable inside one run.
 
 mod chart;
+mod model_speed;
 mod outputs;
 mod process;
 mod report;
@@ -78,6 +79,11 @@ struct Args {
     /// and 32 and under dropout sampling with seeds 1-5 (beam 1, random_dropout=50).
     #[arg(long)]
     sweep: bool,
+    /// Instead of benchmarking the schedules: measure the GCN cost model's speed (states per
+    /// second, and its share of the search on every pipeline) into
+    /// docs/results/model_speed.md.
+    #[arg(long)]
+    model_speed: bool,
     /// Where the markdown report goes.
     #[arg(long, default_value = "docs/results/bench.md")]
     report: PathBuf,
@@ -217,6 +223,15 @@ fn run(args: &Args) -> Result<(), String> {
     let generator = tc.generator()?;
     if args.sweep {
         return sweep(&tc, &generator, &pipelines, threads);
+    }
+    if args.model_speed {
+        return model_speed::run(
+            &tc,
+            &generator,
+            &pipelines,
+            threads,
+            &repo.join("docs/results/model_speed.md"),
+        );
     }
 
     let mut results: BTreeMap<String, PipelineResult> = BTreeMap::new();
