@@ -158,9 +158,9 @@ impl CostModel for AnalyticCostModel {
         Ok(())
     }
 
-    fn enqueue(&mut self, stages: Vec<StageFeatures>) -> usize {
+    fn enqueue(&mut self, stages: Vec<StageFeatures>) -> Result<usize> {
         self.queue.push(stages);
-        self.queue.len() - 1
+        Ok(self.queue.len() - 1)
     }
 
     fn evaluate(&mut self) -> Result<Vec<f64>> {

@@ -59,7 +59,9 @@ fn failed(e: Error) -> (i32, String) {
 
 /// A model handle from a non-null pointer.
 unsafe fn model_mut<'a>(model: *mut HgcnModel) -> Result<&'a mut HgcnModel, (i32, String)> {
-    model.as_mut().ok_or_else(|| invalid("the model handle is null"))
+    model
+        .as_mut()
+        .ok_or_else(|| invalid("the model handle is null"))
 }
 
 unsafe fn create(source: ModelSource, out: *mut *mut HgcnModel) -> Result<(), (i32, String)> {
@@ -251,9 +253,9 @@ pub unsafe extern "C" fn hgcn_get_stage_costs(
         if all.is_empty() {
             return Err(invalid("the model has no stage_cost output"));
         }
-        let row = all.get(index * n..(index + 1) * n).ok_or_else(|| {
-            invalid(&format!("state {index} was not in the last batch"))
-        })?;
+        let row = all
+            .get(index * n..(index + 1) * n)
+            .ok_or_else(|| invalid(&format!("state {index} was not in the last batch")))?;
         if stage_seconds.is_null() {
             return Err(invalid("stage_seconds is null"));
         }

@@ -11,7 +11,7 @@ pub trait CostModel {
     /// Prepares for one pipeline; called once before its states are enqueued.
     fn set_pipeline(&mut self, dag: &Dag) -> Result<()>;
     /// Queues one state (one row per stage, stage order); returns its index in the batch.
-    fn enqueue(&mut self, stages: Vec<StageFeatures>) -> usize;
+    fn enqueue(&mut self, stages: Vec<StageFeatures>) -> Result<usize>;
     /// Predicted run time in seconds of every queued state, in enqueue order; empties the queue.
     fn evaluate(&mut self) -> Result<Vec<f64>>;
 }

@@ -16,6 +16,10 @@ use crate::stage_loops::unrolled_extent;
 /// Bytes in one cache line (x86-64 and AArch64 alike).
 pub const CACHE_LINE_BYTES: f64 = 64.0;
 
+/// Largest value a feature row holds: counts that overflow any float (inlining a long stencil
+/// chain multiplies its operations by the taps at every level) saturate here.
+pub const FEATURE_CEILING: f64 = 1e30;
+
 /// Column names, in the order of [`StageFeatures::to_row`].
 pub const SCHEDULE_FEATURE_NAMES: &[&str] = &[
     "inlined",
@@ -136,7 +140,7 @@ impl StageFeatures {
             self.write_run_bytes,
         ]
         .iter()
-        .map(|&v| v as f32)
+        .map(|&v| v.min(FEATURE_CEILING) as f32)
         .collect()
     }
 }
@@ -155,21 +159,30 @@ fn lines(spans: &[crate::bounds::Span], bytes_per_point: f64) -> f64 {
             .product::<f64>()
 }
 
-/// Arithmetic operations per point of stage `s` with inlined producers expanded.
-fn ops_per_point(dag: &Dag, nest: &LoopNest, s: usize, depth: usize) -> (f64, f64) {
+/// Arithmetic operations per point of stage `s` with inlined producers expanded: (its own,
+/// those of the inlined producers it evaluates). Memoized per stage (`memo`), so a deep
+/// pyramid of inlined Funcs costs one visit per stage, not one per path.
+fn ops_per_point(
+    dag: &Dag,
+    nest: &LoopNest,
+    s: usize,
+    memo: &mut Vec<Option<(f64, f64)>>,
+) -> (f64, f64) {
+    if let Some(hit) = memo[s] {
+        return hit;
+    }
     let own = dag.stage_ops[s];
     let mut inlined = 0.0;
-    if depth < 64 {
-        for &e in &dag.edges_into_stage[s] {
-            let edge = &dag.raw.edges[e];
-            let p = edge.producer as usize;
-            if nest.choice(p).map(|c| c.placement) == Some(Placement::Inline) {
-                let ps = dag.stages_of(p).start;
-                let (p_own, p_inlined) = ops_per_point(dag, nest, ps, depth + 1);
-                inlined += edge.calls as f64 * (p_own + p_inlined);
-            }
+    for &e in &dag.edges_into_stage[s] {
+        let edge = &dag.raw.edges[e];
+        let p = edge.producer as usize;
+        if nest.choice(p).map(|c| c.placement) == Some(Placement::Inline) {
+            let ps = dag.stages_of(p).start;
+            let (p_own, p_inlined) = ops_per_point(dag, nest, ps, memo);
+            inlined += edge.calls as f64 * (p_own + p_inlined);
         }
     }
+    memo[s] = Some((own, inlined));
     (own, inlined)
 }
 
@@ -208,6 +221,7 @@ pub fn schedule_features(
                 stored_points(bounds, g, site) * dag.bytes_per_point(g) as f64;
         }
     }
+    let mut ops_memo = vec![None; dag.raw.stages.len()];
     for f in dag.scheduled_funcs() {
         let Some(choice) = nest.choice(f) else {
             continue;
@@ -235,7 +249,7 @@ pub fn schedule_features(
             row.points_computed_total = realizations * points(&bounds.realization_loops[s]);
             row.points_computed_per_production = row.points_computed_total / productions.max(1.0);
             row.points_computed_minimum = points(&root.loops[s]);
-            let (own_ops, inlined_ops) = ops_per_point(dag, nest, s, 0);
+            let (own_ops, inlined_ops) = ops_per_point(dag, nest, s, &mut ops_memo);
             row.inlined_ops = inlined_ops;
             row.ops_per_point = own_ops + inlined_ops;
 

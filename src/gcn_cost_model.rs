@@ -41,11 +41,8 @@ impl CostModel for GcnCostModel {
         Ok(())
     }
 
-    fn enqueue(&mut self, stages: Vec<StageFeatures>) -> usize {
-        // The search always enqueues one row per stage of the pipeline it set.
-        self.evaluator
-            .enqueue(&schedule_rows(&stages))
-            .expect("the search enqueues states of the pipeline it set")
+    fn enqueue(&mut self, stages: Vec<StageFeatures>) -> Result<usize> {
+        self.evaluator.enqueue(&schedule_rows(&stages))
     }
 
     fn evaluate(&mut self) -> Result<Vec<f64>> {

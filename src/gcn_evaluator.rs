@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::model_file::LoadedModel;
 
 /// Most states run through tract at once (bounds the memory of the hidden activations).
-pub const MAX_BATCH: usize = 256;
+pub const MAX_BATCH: usize = 64;
 
 struct Prepared {
     stages: usize,
@@ -77,6 +77,14 @@ impl GcnEvaluator {
                 pipeline_features.len()
             )));
         }
+        if let Some(k) = pipeline_features.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Model(format!(
+                "pipeline feature '{}' of stage {} is {} (features must be finite)",
+                self.model.normalization.pipeline.names[k % p],
+                k / p,
+                pipeline_features[k]
+            )));
+        }
         let mut normalized = pipeline_features.to_vec();
         self.model.normalization.pipeline.apply(&mut normalized);
         let model = &self.model;
@@ -115,6 +123,14 @@ impl GcnEvaluator {
                 "a state of a {n}-stage pipeline has {} schedule features ({s} per stage), got {}",
                 n * s,
                 schedule_features.len()
+            )));
+        }
+        if let Some(k) = schedule_features.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Model(format!(
+                "schedule feature '{}' of stage {} is {} (features must be finite)",
+                self.model.normalization.schedule.names[k % s],
+                k / s,
+                schedule_features[k]
             )));
         }
         self.queue.extend_from_slice(schedule_features);

@@ -105,16 +105,34 @@ impl GcnWeights {
     pub fn named_tensors(&self) -> Vec<(String, Array2<f32>)> {
         let row = |b: &Array1<f32>| b.clone().insert_axis(ndarray::Axis(0));
         let mut out = vec![
-            ("pipeline_encoder.weight".into(), self.pipeline_encoder.weight.clone()),
-            ("pipeline_encoder.bias".into(), row(&self.pipeline_encoder.bias)),
-            ("schedule_encoder.weight".into(), self.schedule_encoder.weight.clone()),
-            ("schedule_encoder.bias".into(), row(&self.schedule_encoder.bias)),
+            (
+                "pipeline_encoder.weight".into(),
+                self.pipeline_encoder.weight.clone(),
+            ),
+            (
+                "pipeline_encoder.bias".into(),
+                row(&self.pipeline_encoder.bias),
+            ),
+            (
+                "schedule_encoder.weight".into(),
+                self.schedule_encoder.weight.clone(),
+            ),
+            (
+                "schedule_encoder.bias".into(),
+                row(&self.schedule_encoder.bias),
+            ),
         ];
         for (l, layer) in self.layers.iter().enumerate() {
             out.push((format!("layer{l}.self.weight"), layer.own.weight.clone()));
             out.push((format!("layer{l}.self.bias"), row(&layer.own.bias)));
-            out.push((format!("layer{l}.from_producers"), layer.from_producers.clone()));
-            out.push((format!("layer{l}.from_consumers"), layer.from_consumers.clone()));
+            out.push((
+                format!("layer{l}.from_producers"),
+                layer.from_producers.clone(),
+            ));
+            out.push((
+                format!("layer{l}.from_consumers"),
+                layer.from_consumers.clone(),
+            ));
         }
         out.push(("head.weight".into(), self.head.weight.clone()));
         out.push(("head.bias".into(), row(&self.head.bias)));

@@ -4,8 +4,8 @@
 //! as `[B, N, S]`. Normalization is the model's business (`normalization.rs`).
 
 use crate::dag::Dag;
-use crate::featurization::{EdgeKind, StageEdge};
 use crate::features::{StageFeatures, SCHEDULE_FEATURE_NAMES};
+use crate::featurization::{EdgeKind, StageEdge};
 use crate::pipeline_features::{stage_features, NUM_FEATURES};
 
 /// The stage edges of a pipeline: a producer's last stage to each stage that reads it, and each

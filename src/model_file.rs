@@ -71,7 +71,12 @@ fn cache_key(source: &ModelSource) -> Result<String> {
                     path.display()
                 ))
             })?;
-            format!("file:{}:{}:{:?}", path.display(), meta.len(), meta.modified().ok())
+            format!(
+                "file:{}:{}:{:?}",
+                path.display(),
+                meta.len(),
+                meta.modified().ok()
+            )
         }
         ModelSource::Bytes(bytes) => {
             let mut h = DefaultHasher::new();
@@ -122,9 +127,11 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<LoadedModel> {
         return Err(bad("the file is empty, expected an ONNX model".into()));
     }
     let onnx = tract_onnx::onnx();
-    let proto = onnx
-        .proto_model_for_read(&mut &bytes[..])
-        .map_err(|e| bad(format!("not a readable ONNX model ({e}); truncated or not ONNX?")))?;
+    let proto = onnx.proto_model_for_read(&mut &bytes[..]).map_err(|e| {
+        bad(format!(
+            "not a readable ONNX model ({e}); truncated or not ONNX?"
+        ))
+    })?;
     let graph = proto
         .graph
         .as_ref()
@@ -135,7 +142,10 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<LoadedModel> {
         .map(|e| (e.key.clone(), e.value.clone()))
         .collect();
     let normalization = Normalization::from_metadata(&metadata, label)?;
-    let schedule_names: Vec<String> = SCHEDULE_FEATURE_NAMES.iter().map(|s| s.to_string()).collect();
+    let schedule_names: Vec<String> = SCHEDULE_FEATURE_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     normalization.check_names(&feature_names(), &schedule_names, label)?;
     let description = metadata
         .iter()

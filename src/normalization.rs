@@ -125,7 +125,9 @@ impl Normalization {
                 )));
             }
             if values.iter().any(|v| !v.is_finite()) {
-                return Err(Error::Model(format!("{file}: metadata '{key}' is not finite")));
+                return Err(Error::Model(format!(
+                    "{file}: metadata '{key}' is not finite"
+                )));
             }
             Ok(values)
         };

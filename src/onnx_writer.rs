@@ -40,9 +40,19 @@ impl GraphBuilder {
         output.to_string()
     }
 
-    fn node_with(&mut self, op: &str, inputs: &[&str], output: &str, attribute: pb::AttributeProto) {
+    fn node_with(
+        &mut self,
+        op: &str,
+        inputs: &[&str],
+        output: &str,
+        attribute: pb::AttributeProto,
+    ) {
         self.node(op, inputs, output);
-        self.nodes.last_mut().expect("just pushed").attribute.push(attribute);
+        self.nodes
+            .last_mut()
+            .expect("just pushed")
+            .attribute
+            .push(attribute);
     }
 
     fn floats(&mut self, name: &str, dims: &[usize], values: Vec<f32>) -> String {
@@ -130,7 +140,11 @@ pub fn model_proto(
     for (name, tensor) in weights.named_tensors() {
         let dims = [tensor.nrows(), tensor.ncols()];
         // Biases are stored as vectors (they broadcast over rows).
-        let dims: &[usize] = if name.ends_with(".bias") { &dims[1..] } else { &dims };
+        let dims: &[usize] = if name.ends_with(".bias") {
+            &dims[1..]
+        } else {
+            &dims
+        };
         g.floats(&name, dims, tensor.iter().copied().collect());
     }
     g.floats("output_scale", &[], vec![weights.output_scale]);
@@ -139,15 +153,30 @@ pub fn model_proto(
     let axis2 = g.int64s("axis2", &[2]);
 
     // Encoders: hp [N, H], hs [B, N, H], h = hs + hp.
-    let hp = g.dense(PIPELINE_INPUT, "pipeline_encoder.weight", "pipeline_encoder.bias", "hp.pre");
+    let hp = g.dense(
+        PIPELINE_INPUT,
+        "pipeline_encoder.weight",
+        "pipeline_encoder.bias",
+        "hp.pre",
+    );
     let hp = g.node("Relu", &[&hp], "hp");
-    let hs = g.dense(SCHEDULE_INPUT, "schedule_encoder.weight", "schedule_encoder.bias", "hs.pre");
+    let hs = g.dense(
+        SCHEDULE_INPUT,
+        "schedule_encoder.weight",
+        "schedule_encoder.bias",
+        "hs.pre",
+    );
     let hs = g.node("Relu", &[&hs], "hs");
     let mut h = g.node("Add", &[&hs, &hp], "h0");
 
     // Message matrices from the adjacency.
     let transposed = "adjacency.t";
-    g.node_with("Transpose", &[ADJACENCY_INPUT], transposed, ints_attribute("perm", &[1, 0]));
+    g.node_with(
+        "Transpose",
+        &[ADJACENCY_INPUT],
+        transposed,
+        ints_attribute("perm", &[1, 0]),
+    );
     let reduce_rows = |g: &mut GraphBuilder, x: &str, out: &str| {
         g.node_with("ReduceSum", &[x, &axis0], out, int_attribute("keepdims", 1));
     };
@@ -195,7 +224,12 @@ pub fn model_proto(
     let linear = g.node("Relu", &[&head], "head.relu");
     let positive = g.node("Add", &[&linear, &log], "head.softplus");
     let scaled = g.node("Mul", &[&positive, "output_scale"], "head.scaled");
-    g.node_with("ReduceSum", &[&scaled, &axis2], STAGE_COST_OUTPUT, int_attribute("keepdims", 0));
+    g.node_with(
+        "ReduceSum",
+        &[&scaled, &axis2],
+        STAGE_COST_OUTPUT,
+        int_attribute("keepdims", 0),
+    );
     g.node_with(
         "ReduceSum",
         &[STAGE_COST_OUTPUT, &axis0],
@@ -240,7 +274,11 @@ pub fn model_proto(
 }
 
 /// The model as ONNX file bytes.
-pub fn write_model(weights: &GcnWeights, normalization: &Normalization, description: &str) -> Vec<u8> {
+pub fn write_model(
+    weights: &GcnWeights,
+    normalization: &Normalization,
+    description: &str,
+) -> Vec<u8> {
     model_proto(weights, normalization, description).encode_to_vec()
 }
 

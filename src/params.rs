@@ -218,10 +218,16 @@ mod tests {
         let p = Params::parse(&entries(&[("model_path", "my.onnx")])).unwrap();
         assert_eq!(p.cost_model, CostModelKind::Gcn);
         assert_eq!(p.model_path.as_deref(), Some("my.onnx"));
-        let e = Params::parse(&entries(&[("cost_model", "analytic"), ("model_path", "m.onnx")]))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("model_path=m.onnx") && e.contains("analytic"), "{e}");
+        let e = Params::parse(&entries(&[
+            ("cost_model", "analytic"),
+            ("model_path", "m.onnx"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("model_path=m.onnx") && e.contains("analytic"),
+            "{e}"
+        );
     }
 
     #[test]

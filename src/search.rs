@@ -228,7 +228,7 @@ fn search_pass(
                 }
                 None => None,
             });
-            model.enqueue(schedule_features(dag, &full, &bounds, root));
+            model.enqueue(schedule_features(dag, &full, &bounds, root))?;
         }
         let costs = model.evaluate()?;
         *states_evaluated += children.len();

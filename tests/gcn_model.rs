@@ -31,7 +31,12 @@ fn random_normalization(rng: &mut ChaCha8Rng) -> Normalization {
     };
     Normalization {
         pipeline: group(feature_names()),
-        schedule: group(SCHEDULE_FEATURE_NAMES.iter().map(|s| s.to_string()).collect()),
+        schedule: group(
+            SCHEDULE_FEATURE_NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        ),
     }
 }
 
@@ -132,17 +137,28 @@ fn the_embedded_model_loads_and_matches_this_plugins_features() {
 }
 
 fn load_error(bytes: &[u8]) -> String {
-    load_bytes(bytes, "model file bad.onnx").unwrap_err().to_string()
+    load_bytes(bytes, "model file bad.onnx")
+        .unwrap_err()
+        .to_string()
 }
 
 fn writer_proto() -> (tract_onnx::pb::ModelProto, Normalization, GcnWeights) {
     let names = |v: Vec<String>| ColumnStats::identity(v);
     let normalization = Normalization {
         pipeline: names(feature_names()),
-        schedule: names(SCHEDULE_FEATURE_NAMES.iter().map(|s| s.to_string()).collect()),
+        schedule: names(
+            SCHEDULE_FEATURE_NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        ),
     };
     let weights = GcnWeights::random(shape(&normalization), 1);
-    (model_proto(&weights, &normalization, "test"), normalization, weights)
+    (
+        model_proto(&weights, &normalization, "test"),
+        normalization,
+        weights,
+    )
 }
 
 #[test]
@@ -181,7 +197,10 @@ fn wrong_feature_widths_are_refused() {
     let e = load_error(&write_model(&weights, &normalization, "narrow"));
     assert!(
         e.contains("bad.onnx")
-            && e.contains(&format!("{} schedule features", SCHEDULE_FEATURE_NAMES.len() - 1))
+            && e.contains(&format!(
+                "{} schedule features",
+                SCHEDULE_FEATURE_NAMES.len() - 1
+            ))
             && e.contains(&format!("computes {}", SCHEDULE_FEATURE_NAMES.len())),
         "{e}"
     );
@@ -191,12 +210,20 @@ fn wrong_feature_widths_are_refused() {
 fn an_input_width_that_contradicts_the_metadata_is_refused() {
     let (mut proto, _, _) = writer_proto();
     let graph = proto.graph.as_mut().unwrap();
-    let tract_onnx::pb::type_proto::Value::TensorType(t) =
-        graph.input[0].r#type.as_mut().unwrap().value.as_mut().unwrap();
+    let tract_onnx::pb::type_proto::Value::TensorType(t) = graph.input[0]
+        .r#type
+        .as_mut()
+        .unwrap()
+        .value
+        .as_mut()
+        .unwrap();
     let last = t.shape.as_mut().unwrap().dim.last_mut().unwrap();
     last.value = Some(tract_onnx::pb::tensor_shape_proto::dimension::Value::DimValue(7));
     let e = load_error(&encode(&proto));
-    assert!(e.contains("pipeline_features") && e.contains("7 features wide"), "{e}");
+    assert!(
+        e.contains("pipeline_features") && e.contains("7 features wide"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -204,7 +231,11 @@ fn a_model_that_predicts_nan_is_refused_at_evaluation() {
     let (_, normalization, mut weights) = writer_proto();
     weights.head.bias[0] = f32::NAN;
     let model = Arc::new(
-        load_bytes(&write_model(&weights, &normalization, "nan"), "model file nan.onnx").unwrap(),
+        load_bytes(
+            &write_model(&weights, &normalization, "nan"),
+            "model file nan.onnx",
+        )
+        .unwrap(),
     );
     let mut evaluator = GcnEvaluator::new(model);
     let n = 3;

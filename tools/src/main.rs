@@ -58,7 +58,10 @@ fn main() {
 
 fn init_model(out: &PathBuf, seed: u64, hidden: usize, layers: usize) -> Result<(), String> {
     let pipeline = feature_names();
-    let schedule: Vec<String> = SCHEDULE_FEATURE_NAMES.iter().map(|s| s.to_string()).collect();
+    let schedule: Vec<String> = SCHEDULE_FEATURE_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let shape = GcnShape {
         pipeline_features: pipeline.len(),
         schedule_features: schedule.len(),
@@ -76,6 +79,10 @@ fn init_model(out: &PathBuf, seed: u64, hidden: usize, layers: usize) -> Result<
     );
     let bytes = write_model(&weights, &normalization, &description);
     std::fs::write(out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    println!("wrote {} ({} bytes): {description}", out.display(), bytes.len());
+    println!(
+        "wrote {} ({} bytes): {description}",
+        out.display(),
+        bytes.len()
+    );
     Ok(())
 }

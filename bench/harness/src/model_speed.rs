@@ -8,8 +8,9 @@
 //!    `cost_model=gcn` (schedule only, nothing compiled), the search time each reports and the
 //!    share of the GCN search spent in the model (HL_DEBUG_AUTOSCHEDULE=1 log line).
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,7 +38,11 @@ fn states_per_second(n: usize, b: usize) -> Result<f64, String> {
         .set_pipeline(n, &adjacency, &pipeline)
         .map_err(|e| e.to_string())?;
     let states: Vec<Vec<f32>> = (0..b)
-        .map(|k| (0..n * s).map(|i| ((i * 7 + k) % 31) as f32 * 100.0).collect())
+        .map(|k| {
+            (0..n * s)
+                .map(|i| ((i * 7 + k) % 31) as f32 * 100.0)
+                .collect()
+        })
         .collect();
     let mut best: f64 = 0.0;
     for _ in 0..3 {
@@ -57,12 +62,13 @@ fn states_per_second(n: usize, b: usize) -> Result<f64, String> {
 
 /// (search seconds, seconds in the model) from a Gcn log line.
 fn parse_search_log(log: &str) -> Option<(f64, Option<f64>)> {
-    let line = log.lines().find(|l| l.starts_with("Gcn: ") && l.contains("cost_model="))?;
+    let line = log
+        .lines()
+        .find(|l| l.starts_with("Gcn: ") && l.contains("cost_model="))?;
     let words: Vec<&str> = line.split_whitespace().collect();
-    if let Some(at) = words.iter().position(|w| *w == "search") {
-        if words.get(at.wrapping_sub(1)) == Some(&"cost_model=analytic:") {
-            return Some((words.get(at + 1)?.parse().ok()?, None));
-        }
+    // "... cost_model=analytic: search S s"
+    if let Some(at) = words.iter().position(|w| *w == "cost_model=analytic:") {
+        return Some((words.get(at + 2)?.parse().ok()?, None));
     }
     // "... (description): M s of the S s search in the model"
     let of = words.windows(3).position(|w| w[1] == "s" && w[2] == "of")?;
@@ -80,7 +86,9 @@ fn search_time(
 ) -> Result<(f64, Option<f64>), String> {
     let dir = tc.work.join(pipeline).join(format!("speed-{cost_model}"));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let out = Command::new(generator)
+    // The search logs its line when it is done; what Halide does next with the schedule
+    // (an untrained model may inline a whole pyramid) is not part of the measurement.
+    let mut child = Command::new(generator)
         .args(["-g", pipeline, "-f", pipeline, "-e", "schedule", "-o"])
         .arg(&dir)
         .arg("target=host-strict_float")
@@ -93,12 +101,22 @@ fn search_time(
             format!("autoscheduler.cost_model={cost_model}"),
         ])
         .env("HL_DEBUG_AUTOSCHEDULE", "1")
-        .output()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| e.to_string())?;
-    let log = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        return Err(log.lines().last().unwrap_or_default().to_string());
+    let stderr = child.stderr.take().expect("piped");
+    let mut log = String::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        log.push_str(&line);
+        log.push('\n');
+        if line.starts_with("Gcn: ") && line.contains("cost_model=") {
+            break;
+        }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     parse_search_log(&log).ok_or_else(|| format!("no search time in the log of {pipeline}"))
 }
 
@@ -110,9 +128,10 @@ pub fn run(
     threads: u32,
     report: &Path,
 ) -> Result<(), String> {
-    let commit = process::run_checked(Command::new("git").args(["describe", "--always", "--dirty"]))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "unknown".into());
+    let commit =
+        process::run_checked(Command::new("git").args(["describe", "--always", "--dirty"]))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|_| "unknown".into());
     let description = load(&ModelSource::Embedded)
         .map(|m| m.description.clone())
         .map_err(|e| e.to_string())?;
