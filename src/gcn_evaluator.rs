@@ -140,11 +140,7 @@ impl GcnEvaluator {
     /// States queued since the last evaluation.
     pub fn queued(&self) -> usize {
         let row = self.stages() * self.model.normalization.schedule.len();
-        if row == 0 {
-            0
-        } else {
-            self.queue.len() / row
-        }
+        self.queue.len().checked_div(row).unwrap_or(0)
     }
 
     /// Predicts every queued state (seconds, in enqueue order) and empties the queue.

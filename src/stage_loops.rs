@@ -68,8 +68,8 @@ fn block_count(tiling: &StageTiling, l: usize) -> i64 {
 
 /// The inner loops of a stage, outermost first (loops of one iteration are not listed).
 pub fn inner_loops(stage: &DagStage, tiling: &StageTiling) -> Vec<InnerLoop> {
-    let levels: [(Level, fn(&StageTiling, usize) -> i64); 2] =
-        [(Level::Block, block_count), (Level::Tile, tile_count)];
+    type CountOf = fn(&StageTiling, usize) -> i64;
+    let levels: [(Level, CountOf); 2] = [(Level::Block, block_count), (Level::Tile, tile_count)];
     let mut loops = Vec::new();
     for (level, count_of) in levels {
         for l in pure_outermost_first(stage) {

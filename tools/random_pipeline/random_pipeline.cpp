@@ -11,7 +11,7 @@
 // so every Func is defined everywhere and any schedule computes the same values.
 //
 // Sizes are drawn so that one run takes roughly 0.1-50 ms on a laptop core: the image size
-// from 48 to 384, channel counts up to 16, and the work of each stage capped.
+// from 96 to 512, channel counts up to 16, and the work of each stage capped.
 //
 // `reference=true` computes every Func at root: the correctness oracle for the collector
 // (the same values as the unscheduled pipeline under strict_float, without its exponential
@@ -77,8 +77,8 @@ public:
     void generate() {
         Draw draw(uint32_t(int(seed)) * 2654435761u + 12345u);
         const int count = int(stages) > 0 ? int(stages) : draw.in(2, 40);
-        const int w0 = draw.pick(std::vector<int>{48, 64, 96, 128, 192, 256, 384});
-        const int h0 = draw.pick(std::vector<int>{48, 64, 96, 128, 192, 256});
+        const int w0 = draw.pick(std::vector<int>{96, 128, 192, 256, 384, 512});
+        const int h0 = draw.pick(std::vector<int>{96, 128, 192, 256, 384});
         const int c0 = draw.pick(std::vector<int>{1, 3, 4, 8});
 
         Func clamped = BoundaryConditions::repeat_edge(input, {{0, w0}, {0, h0}, {0, c0}});

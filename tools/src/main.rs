@@ -3,6 +3,10 @@
 //! - `init-model`: writes an untrained GCN (deterministic random weights, log scaling only) in
 //!   the ONNX contract of docs/model.md; `models/gcn.onnx` is made this way until a trained
 //!   model replaces it.
+//! - `collect`: benchmarks schedules of random (or bench) pipelines into a dataset
+//!   (docs/dataset.md); resumable.
+//! - `summary`: what a dataset holds.
+//! - `pack`: a dataset, gzip-compressed for committing.
 
 use std::path::PathBuf;
 
@@ -13,6 +17,9 @@ use autoschedule_gcn::gcn_weights::{GcnShape, GcnWeights};
 use autoschedule_gcn::normalization::{ColumnStats, Normalization};
 use autoschedule_gcn::onnx_writer::write_model;
 use autoschedule_gcn::pipeline_features::feature_names;
+use halide_gcn_tools::collect::{collect, Options, Pipelines};
+use halide_gcn_tools::dataset::{read_dataset, write_compressed};
+use halide_gcn_tools::summary::summarize;
 
 #[derive(Parser)]
 #[command(about = "Tools around the Gcn cost model")]
@@ -23,6 +30,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Benchmark schedules sampled by Gcn's search into a dataset (resumable: rerun the same
+    /// command after an interruption).
+    Collect(CollectArgs),
+    /// Print what a dataset holds.
+    Summary {
+        /// Dataset files (plain or gzip-compressed).
+        files: Vec<PathBuf>,
+    },
+    /// Write a dataset gzip-compressed (checking every record on the way).
+    Pack { input: PathBuf, output: PathBuf },
     /// Write an untrained GCN model (random weights from a seed) as ONNX.
     InitModel {
         /// Where to write the model.
@@ -40,6 +57,79 @@ enum Command {
     },
 }
 
+#[derive(clap::Args)]
+struct CollectArgs {
+    /// The dataset to append to (created if absent).
+    #[arg(long)]
+    out: PathBuf,
+    /// Random-pipeline seeds, `first..end` (end excluded).
+    #[arg(long, default_value = "0..300", conflicts_with = "bench")]
+    seeds: String,
+    /// Stages of every random pipeline (0: drawn per seed, 2 to 40).
+    #[arg(long, default_value_t = 0)]
+    stages: u32,
+    /// Collect the bench pipelines (bench/pipelines) instead of random ones.
+    #[arg(long, value_delimiter = ',')]
+    bench: Vec<String>,
+    /// Schedules per pipeline: one beam-32 search, the rest beam-1 with random dropout.
+    #[arg(long, default_value_t = 24)]
+    schedules: usize,
+    /// Percent of children the beam-1 searches keep.
+    #[arg(long, default_value_t = 20)]
+    dropout: u32,
+    /// Threads for the pipelines and `parallelism` for the search (default: all cores).
+    #[arg(long)]
+    threads: Option<u32>,
+    /// Schedules compiled at once (never while benchmarking).
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Timed repeats per schedule, after one warm-up run.
+    #[arg(long, default_value_t = 5)]
+    repeats: u32,
+    /// Relative spread that triggers re-measuring (and marks the sample noisy if it stays).
+    #[arg(long, default_value_t = 0.05)]
+    noise_threshold: f64,
+    /// Only check every schedule's output against the reference; record nothing.
+    #[arg(long)]
+    check_only: bool,
+    /// Working folder for generated code.
+    #[arg(long, default_value = "target/collect")]
+    work: PathBuf,
+    /// The Gcn plugin (default: target/release/libautoschedule_gcn.so).
+    #[arg(long)]
+    plugin: Option<PathBuf>,
+}
+
+impl CollectArgs {
+    fn options(self) -> Result<Options, String> {
+        let pipelines = if self.bench.is_empty() {
+            Pipelines::Random {
+                seeds: parse_range(&self.seeds)?,
+                stages: self.stages,
+            }
+        } else {
+            Pipelines::Bench { names: self.bench }
+        };
+        Ok(Options {
+            out: self.out,
+            pipelines,
+            schedules: self.schedules,
+            dropout: self.dropout,
+            threads: self.threads.unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get() as u32)
+                    .unwrap_or(1)
+            }),
+            jobs: self.jobs,
+            repeats: self.repeats,
+            noise_threshold: self.noise_threshold,
+            check_only: self.check_only,
+            work: self.work,
+            plugin: self.plugin,
+        })
+    }
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -49,11 +139,52 @@ fn main() {
             hidden,
             layers,
         } => init_model(&out, seed, hidden, layers),
+        Command::Collect(args) => (|| {
+            let options = args.options()?;
+            let repo = std::env::current_dir().map_err(|e| e.to_string())?;
+            let report = collect(&repo, &options)?;
+            println!(
+                "collect: {} samples appended, {} already there, {} output mismatches, {} failures",
+                report.appended, report.skipped, report.mismatches, report.failures
+            );
+            if report.mismatches > 0 || report.failures > 0 {
+                return Err(format!(
+                    "{} mismatches and {} failures (see {})",
+                    report.mismatches,
+                    report.failures,
+                    options.work.join("mismatches.log").display()
+                ));
+            }
+            Ok(())
+        })(),
+        Command::Summary { files } => (|| {
+            let mut samples = Vec::new();
+            for f in &files {
+                samples.extend(read_dataset(f)?);
+            }
+            print!("{}", summarize(&samples)?);
+            Ok(())
+        })(),
+        Command::Pack { input, output } => {
+            read_dataset(&input).and_then(|samples| write_compressed(&output, &samples))
+        }
     };
     if let Err(e) = result {
         eprintln!("halide-gcn-tools: {e}");
         std::process::exit(1);
     }
+}
+
+/// `a..b` as the seeds a to b-1.
+fn parse_range(text: &str) -> Result<Vec<u64>, String> {
+    let bad = || format!("--seeds must look like 0..300, got '{text}'");
+    let (a, b) = text.split_once("..").ok_or_else(bad)?;
+    let a: u64 = a.trim().parse().map_err(|_| bad())?;
+    let b: u64 = b.trim().parse().map_err(|_| bad())?;
+    if a >= b {
+        return Err(bad());
+    }
+    Ok((a..b).collect())
 }
 
 fn init_model(out: &PathBuf, seed: u64, hidden: usize, layers: usize) -> Result<(), String> {

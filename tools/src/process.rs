@@ -40,7 +40,8 @@ pub struct Measured {
 /// Runs `cmd` to completion or until `limit`, measuring wall time and peak RSS.
 pub fn run_measured(cmd: &mut Command, limit: Duration) -> Measured {
     let start = Instant::now();
-    let stderr_path = std::env::temp_dir().join(format!("bench-stderr-{}", std::process::id()));
+    let stderr_path =
+        std::env::temp_dir().join(format!("halide-gcn-stderr-{}", std::process::id()));
     let stderr_file = std::fs::File::create(&stderr_path).ok();
     cmd.stdout(Stdio::null());
     if let Some(f) = stderr_file {

@@ -1,5 +1,6 @@
 //! Benchmarking runners under RunGen: best time per run of `--benchmarks=all` at a fixed
-//! thread count, repeated in interleaved rounds by the caller.
+//! thread count (the benchmark repeats it in interleaved rounds, the collector back to back),
+//! and the statistics both report.
 
 use std::path::Path;
 use std::process::Command;

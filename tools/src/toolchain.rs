@@ -1,6 +1,6 @@
-//! Building what the harness runs: Halide's location, the bench generator binary (every
-//! bench/pipelines/*.cpp linked with Halide's GenGen), and RunGen runners for generated
-//! libraries. Objects are rebuilt only when their sources are newer.
+//! Building what the benchmark and the collector run: Halide's location, generator binaries
+//! (a folder of generator sources linked with Halide's GenGen), and RunGen runners for
+//! generated libraries. Objects are rebuilt only when their sources are newer.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,6 +32,19 @@ fn newer(output: &Path, inputs: &[PathBuf]) -> bool {
 impl Toolchain {
     /// Finds Halide (HALIDE_ROOT, else the checkout's .venv) and the release plugin.
     pub fn locate(repo: &Path, work: &Path) -> Result<Toolchain, String> {
+        Self::locate_with_plugin(
+            repo,
+            work,
+            &repo.join("target/release/libautoschedule_gcn.so"),
+        )
+    }
+
+    /// As [`Toolchain::locate`], with the Gcn plugin at `gcn_plugin`.
+    pub fn locate_with_plugin(
+        repo: &Path,
+        work: &Path,
+        gcn_plugin: &Path,
+    ) -> Result<Toolchain, String> {
         let halide = match std::env::var_os("HALIDE_ROOT") {
             Some(root) => PathBuf::from(root),
             None => {
@@ -51,13 +64,13 @@ impl Toolchain {
             .map(|d| halide.join(d))
             .find(|d| d.join("libHalide.so").exists())
             .ok_or_else(|| format!("no libHalide.so under {}", halide.display()))?;
-        let gcn_plugin = repo.join("target/release/libautoschedule_gcn.so");
         if !gcn_plugin.exists() {
             return Err(format!(
                 "{} is missing: run `cargo build --release` first",
                 gcn_plugin.display()
             ));
         }
+        let gcn_plugin = gcn_plugin.to_path_buf();
         std::fs::create_dir_all(work).map_err(|e| e.to_string())?;
         Ok(Toolchain {
             repo: repo.to_path_buf(),
@@ -85,9 +98,10 @@ impl Toolchain {
         cmd
     }
 
-    /// The generator binary holding every bench pipeline.
-    pub fn generator(&self) -> Result<PathBuf, String> {
-        let dir = self.repo.join("bench/pipelines");
+    /// The generator binary `<work>/<name>.generator` holding every generator in `dir`
+    /// (relative to the repository).
+    pub fn generator(&self, dir: &str, name: &str) -> Result<PathBuf, String> {
+        let dir = self.repo.join(dir);
         let mut sources: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map_err(|e| e.to_string())?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -111,7 +125,7 @@ impl Toolchain {
             }
             objects.push(object);
         }
-        let binary = self.work.join("bench.generator");
+        let binary = self.work.join(format!("{name}.generator"));
         if !newer(&binary, &objects) {
             run_checked(
                 self.cxx()

@@ -10,11 +10,9 @@
 
 mod chart;
 mod model_speed;
-mod outputs;
-mod process;
 mod report;
-mod timing;
-mod toolchain;
+
+use halide_gcn_tools::{outputs, process, timing, toolchain};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -220,7 +218,7 @@ fn run(args: &Args) -> Result<(), String> {
         args.pipelines.clone()
     };
     eprintln!("bench: building the bench generators");
-    let generator = tc.generator()?;
+    let generator = tc.generator("bench/pipelines", "bench")?;
     if args.sweep {
         return sweep(&tc, &generator, &pipelines, threads);
     }

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use autoschedule_gcn::gcn_evaluator::GcnEvaluator;
 use autoschedule_gcn::model_file::{load, ModelSource};
 
-use crate::process;
-use crate::toolchain::Toolchain;
+use halide_gcn_tools::process;
+use halide_gcn_tools::toolchain::Toolchain;
 
 /// States per second for one (N, B).
 fn states_per_second(n: usize, b: usize) -> Result<f64, String> {

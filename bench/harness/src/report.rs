@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use crate::timing::{geomean, median, min};
+use halide_gcn_tools::timing::{geomean, median, min};
 
 fn fmt_geomean(values: Option<&Vec<f64>>, unit: &str) -> String {
     match values {

@@ -1,0 +1,355 @@
+//! The collector: for every pipeline, schedules sampled by Gcn's search (one beam-32 search,
+//! then beam-1 searches with random dropout under distinct seeds), each compiled through the
+//! generator (`-e static_library,registration,featurization`, as Halide's own autotuning loop
+//! does), checked byte for byte against the pipeline's reference (every Func at root), and
+//! benchmarked under RunGen; every good sample is appended and synced to the dataset at once.
+//!
+//! Per pipeline, the schedules are compiled first (in parallel), then benchmarked one at a
+//! time with nothing else running. Killed at any moment, the collector loses at most the
+//! sample in flight: on restart the dataset's damaged tail (if any) is cut off and the samples
+//! already there are skipped. A schedule whose output differs from the reference is a bug: it
+//! is logged to `<work>/mismatches.log` and its folder is kept as evidence.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::dataset::{DatasetWriter, Sample};
+use crate::outputs;
+use crate::process::run_checked;
+use crate::timing::{best_ms, median};
+use crate::toolchain::Toolchain;
+
+/// Which pipelines to collect.
+#[derive(Debug, Clone)]
+pub enum Pipelines {
+    /// tools/random_pipeline with these seeds (`stages` 0: drawn per seed).
+    Random { seeds: Vec<u64>, stages: u32 },
+    /// bench/pipelines by name.
+    Bench { names: Vec<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub out: PathBuf,
+    pub pipelines: Pipelines,
+    /// Schedules per pipeline, the beam-32 one included.
+    pub schedules: usize,
+    /// `random_dropout` of the beam-1 samples (percent of children kept).
+    pub dropout: u32,
+    /// Threads the pipelines run on, and `parallelism` for the search.
+    pub threads: u32,
+    /// Schedules compiled at once.
+    pub jobs: usize,
+    /// Timed repeats per schedule (after one warm-up run).
+    pub repeats: u32,
+    /// Relative spread above which a schedule is measured again, and marked noisy if it stays.
+    pub noise_threshold: f64,
+    /// Check outputs only, record nothing (for testing the generator).
+    pub check_only: bool,
+    pub work: PathBuf,
+    pub plugin: Option<PathBuf>,
+}
+
+/// What one run of the collector did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Report {
+    pub appended: usize,
+    pub skipped: usize,
+    pub mismatches: usize,
+    pub failures: usize,
+}
+
+/// One pipeline: its dataset name, generator, and generator arguments.
+struct PipelineSpec {
+    id: String,
+    generator_name: String,
+    params: Vec<String>,
+    dir_name: String,
+}
+
+fn specs(pipelines: &Pipelines) -> Vec<PipelineSpec> {
+    match pipelines {
+        Pipelines::Random { seeds, stages } => seeds
+            .iter()
+            .map(|seed| {
+                let mut params = vec![format!("seed={seed}")];
+                let mut id = format!("random_pipeline seed={seed}");
+                if *stages > 0 {
+                    params.push(format!("stages={stages}"));
+                    id += &format!(" stages={stages}");
+                }
+                PipelineSpec {
+                    id,
+                    generator_name: "random_pipeline".into(),
+                    params,
+                    dir_name: format!("random-{seed}-{stages}"),
+                }
+            })
+            .collect(),
+        Pipelines::Bench { names } => names
+            .iter()
+            .map(|name| PipelineSpec {
+                id: format!("bench {name}"),
+                generator_name: name.clone(),
+                params: Vec::new(),
+                dir_name: format!("bench-{name}"),
+            })
+            .collect(),
+    }
+}
+
+/// The Gcn parameters of the k-th schedule of a pipeline.
+fn schedule_params(k: usize, dropout: u32) -> Vec<(String, String)> {
+    if k == 0 {
+        vec![("beam_size".into(), "32".into())]
+    } else {
+        vec![
+            ("beam_size".into(), "1".into()),
+            ("random_dropout".into(), dropout.to_string()),
+            ("random_dropout_seed".into(), k.to_string()),
+        ]
+    }
+}
+
+fn schedule_id(params: &[(String, String)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// CPU model and core count.
+pub fn machine_description() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    format!("{model}, {cores} cores")
+}
+
+fn generate(
+    generator: &Path,
+    spec: &PipelineSpec,
+    dir: &Path,
+    emit: &str,
+    extra: &[String],
+) -> Command {
+    let mut cmd = Command::new(generator);
+    cmd.args([
+        "-g",
+        &spec.generator_name,
+        "-f",
+        &spec.generator_name,
+        "-e",
+        emit,
+        "-o",
+    ])
+    .arg(dir)
+    .arg("target=host-strict_float")
+    .args(&spec.params)
+    .args(extra);
+    cmd
+}
+
+/// Builds one schedule's runner in `dir`.
+fn build_schedule(
+    tc: &Toolchain,
+    generator: &Path,
+    spec: &PipelineSpec,
+    dir: &Path,
+    params: &[(String, String)],
+    threads: u32,
+) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let mut extra = vec![
+        "-p".to_string(),
+        tc.gcn_plugin.display().to_string(),
+        "autoscheduler=Gcn".to_string(),
+        format!("autoscheduler.parallelism={threads}"),
+    ];
+    extra.extend(params.iter().map(|(k, v)| format!("autoscheduler.{k}={v}")));
+    run_checked(&mut generate(
+        generator,
+        spec,
+        dir,
+        "static_library,c_header,registration,featurization",
+        &extra,
+    ))?;
+    tc.runner(dir, &spec.generator_name)
+}
+
+/// Best-of-RunGen times over `repeats` runs after one warm-up run.
+fn measure(runner: &Path, threads: u32, repeats: u32) -> Result<Vec<f64>, String> {
+    best_ms(runner, threads)?;
+    (0..repeats).map(|_| best_ms(runner, threads)).collect()
+}
+
+fn spread(samples: &[f64]) -> f64 {
+    let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = samples.iter().copied().fold(0.0, f64::max);
+    (max - min) / min.max(1e-12)
+}
+
+/// Runs the collector.
+pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
+    let tc = match &options.plugin {
+        Some(p) => Toolchain::locate_with_plugin(repo, &options.work, p)?,
+        None => Toolchain::locate(repo, &options.work)?,
+    };
+    let generator = match &options.pipelines {
+        Pipelines::Random { .. } => tc.generator("tools/random_pipeline", "random")?,
+        Pipelines::Bench { .. } => tc.generator("bench/pipelines", "bench")?,
+    };
+    let mut writer = if options.check_only {
+        None
+    } else {
+        let (writer, repaired) = DatasetWriter::open(&options.out)?;
+        if let Some(note) = repaired {
+            eprintln!("collect: {note}");
+        }
+        Some(writer)
+    };
+    let machine = machine_description();
+    let specs = specs(&options.pipelines);
+    let progress = ProgressBar::new((specs.len() * options.schedules) as u64);
+    progress.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} schedules, {elapsed} ({eta} left) {msg}",
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    let mut report = Report::default();
+    let mismatch_log = options.work.join("mismatches.log");
+    for spec in &specs {
+        progress.set_message(spec.id.clone());
+        let pending: Vec<usize> = (0..options.schedules)
+            .filter(|&k| {
+                let id = schedule_id(&schedule_params(k, options.dropout));
+                !writer.as_ref().is_some_and(|w| w.contains(&spec.id, &id))
+            })
+            .collect();
+        report.skipped += options.schedules - pending.len();
+        progress.inc((options.schedules - pending.len()) as u64);
+        if pending.is_empty() {
+            continue;
+        }
+        let root = options.work.join(&spec.dir_name);
+        let ref_dir = root.join("reference");
+        std::fs::create_dir_all(&ref_dir).map_err(|e| e.to_string())?;
+        let reference = run_checked(&mut generate(
+            &generator,
+            spec,
+            &ref_dir,
+            "static_library,c_header,registration",
+            &["reference=true".to_string()],
+        ))
+        .and_then(|_| tc.runner(&ref_dir, &spec.generator_name))
+        .and_then(|runner| outputs::run_outputs(&runner, &ref_dir, 1))
+        .map_err(|e| format!("{}: the reference failed: {e}", spec.id))?;
+
+        // Compile every pending schedule, `jobs` at a time.
+        let built: Mutex<Vec<(usize, Result<PathBuf, String>)>> = Mutex::new(Vec::new());
+        let queue = Mutex::new(pending.clone());
+        std::thread::scope(|scope| {
+            for _ in 0..options.jobs.max(1) {
+                scope.spawn(|| loop {
+                    let Some(k) = queue.lock().expect("queue").pop() else {
+                        break;
+                    };
+                    let dir = root.join(format!("schedule-{k}"));
+                    let params = schedule_params(k, options.dropout);
+                    let result =
+                        build_schedule(&tc, &generator, spec, &dir, &params, options.threads);
+                    built.lock().expect("results").push((k, result));
+                });
+            }
+        });
+        let mut built = built.into_inner().expect("results");
+        built.sort_by_key(|(k, _)| *k);
+
+        // Check and benchmark, one at a time.
+        for (k, result) in built {
+            let params = schedule_params(k, options.dropout);
+            let id = schedule_id(&params);
+            let dir = root.join(format!("schedule-{k}"));
+            let runner = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    report.failures += 1;
+                    progress.println(format!("collect: {} {id}: build failed: {e}", spec.id));
+                    progress.inc(1);
+                    continue;
+                }
+            };
+            let got = outputs::run_outputs(&runner, &dir, 1);
+            let verdict = got.map(|got| outputs::first_difference(&got, &reference));
+            match verdict {
+                Ok(None) => {}
+                Ok(Some(diff)) => {
+                    report.mismatches += 1;
+                    let line =
+                        format!("{} {id}: {diff} (evidence in {})\n", spec.id, dir.display());
+                    progress.println(format!("collect: MISMATCH {line}"));
+                    let _ = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&mismatch_log)
+                        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+                    progress.inc(1);
+                    continue;
+                }
+                Err(e) => {
+                    report.failures += 1;
+                    progress.println(format!("collect: {} {id}: run failed: {e}", spec.id));
+                    progress.inc(1);
+                    continue;
+                }
+            }
+            if let Some(writer) = writer.as_mut() {
+                let mut times = measure(&runner, options.threads, options.repeats)?;
+                if spread(&times) > options.noise_threshold {
+                    let again = measure(&runner, options.threads, options.repeats)?;
+                    if spread(&again) < spread(&times) {
+                        times = again;
+                    }
+                }
+                let featurization =
+                    std::fs::read(dir.join(format!("{}.featurization", spec.generator_name)))
+                        .map_err(|e| format!("{} {id}: no featurization: {e}", spec.id))?;
+                let sample = Sample {
+                    pipeline: spec.id.clone(),
+                    schedule: id.clone(),
+                    run_time_ms: times.iter().copied().fold(f64::INFINITY, f64::min),
+                    median_ms: median(&times),
+                    spread: spread(&times),
+                    repeats: times.len() as u32,
+                    threads: options.threads,
+                    noisy: spread(&times) > options.noise_threshold,
+                    machine: machine.clone(),
+                    featurization,
+                };
+                writer.append(&sample)?;
+                report.appended += 1;
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+            progress.inc(1);
+        }
+        if report.mismatches == 0 {
+            let _ = std::fs::remove_dir_all(&ref_dir);
+        }
+    }
+    progress.finish_with_message("done");
+    Ok(report)
+}
