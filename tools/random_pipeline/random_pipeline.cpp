@@ -50,8 +50,10 @@ private:
     std::mt19937 rng_;
 };
 
-// Most multiply-adds a stage may cost per run (keeps one run within tens of milliseconds).
+// Most multiply-adds a stage may cost per run, and the estimated work after which no heavy
+// stage is added (together they keep one run within tens of milliseconds).
 constexpr double kMaxStageWork = 3e7;
+constexpr double kMaxPipelineWork = 6e7;
 
 Expr as_float(const Node &n, Expr x, Expr y, Expr c) {
     Expr v = n.f(x, y, c);
@@ -104,6 +106,7 @@ private:
     Var x{"x"}, y{"y"}, c{"c"};
     std::vector<Node> nodes;
     std::vector<Func> helpers;  // Funcs that are not stage results (weights, histograms)
+    double work_so_far = 0;     // points touched so far, heavy stages counted 9 times
 
     // An earlier node, biased to recent ones.
     const Node &source(Draw &draw) {
@@ -129,10 +132,22 @@ private:
         return wt;
     }
 
+    // Stage kinds that shrink the image, and the heavy ones (reductions over many points).
+    static bool shrinks(int kind) { return kind == 1 || kind == 6; }
+    static bool heavy(int kind) { return kind == 0 || kind == 8 || kind == 15; }
+
     void add_stage(Draw &draw, int k) {
         const Node in = source(draw);
         const double points = double(in.w) * in.h * in.c;
-        switch (draw.below(16)) {
+        int kind = draw.below(16);
+        // Keep run times in range: no shrinking below 24 pixels (the pipeline would do almost
+        // nothing), no heavy stage once the pipeline's estimated work is spent.
+        if ((shrinks(kind) && std::min(in.w, in.h) < 48) ||
+            (heavy(kind) && work_so_far > kMaxPipelineWork)) {
+            kind = draw.chance(50) ? 2 : 4;
+        }
+        work_so_far += points * (heavy(kind) ? 9.0 : 1.0);
+        switch (kind) {
         case 0: {  // convolution: k x k, stride 1 or 2, some output channels
             int ks = draw.pick(std::vector<int>{1, 3, 5});
             int stride = draw.chance(30) ? 2 : 1;

@@ -37,6 +37,9 @@ enum Command {
     Summary {
         /// Dataset files (plain or gzip-compressed).
         files: Vec<PathBuf>,
+        /// Also list every sample (pipeline, schedule, run time, spread).
+        #[arg(long)]
+        samples: bool,
     },
     /// Write a dataset gzip-compressed (checking every record on the way).
     Pack { input: PathBuf, output: PathBuf },
@@ -157,12 +160,27 @@ fn main() {
             }
             Ok(())
         })(),
-        Command::Summary { files } => (|| {
+        Command::Summary {
+            files,
+            samples: list,
+        } => (|| {
             let mut samples = Vec::new();
             for f in &files {
                 samples.extend(read_dataset(f)?);
             }
             print!("{}", summarize(&samples)?);
+            if list {
+                for s in &samples {
+                    println!(
+                        "{} | {} | {:.4} ms | spread {:.1}%{}",
+                        s.pipeline,
+                        s.schedule,
+                        s.run_time_ms,
+                        100.0 * s.spread,
+                        if s.noisy { " | noisy" } else { "" }
+                    );
+                }
+            }
             Ok(())
         })(),
         Command::Pack { input, output } => {
