@@ -38,11 +38,7 @@ fn guarded(body: impl FnOnce() -> Result<(), (i32, String)>) -> i32 {
             status
         }
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+            let what = crate::error::panic_message(panic.as_ref());
             set_error(&format!("internal error: {what} (please report this)"));
             HGCN_ERROR
         }

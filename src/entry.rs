@@ -33,11 +33,7 @@ pub fn autoschedule(dag: &ffi::Dag, params: &Vec<ParamEntry>) -> Result<Schedule
     match catch_unwind(AssertUnwindSafe(|| schedule_pipeline(dag, params))) {
         Ok(result) => result,
         Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
+            let what = crate::error::panic_message(payload.as_ref());
             Err(Error::Internal(format!(
                 "{what} (please report this with the pipeline)"
             )))

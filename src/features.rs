@@ -222,6 +222,7 @@ pub fn schedule_features(
         }
     }
     let mut ops_memo = vec![None; dag.raw.stages.len()];
+    let deepest_sites = nest.deepest_sites(dag.raw.stages.len());
     for f in dag.scheduled_funcs() {
         let Some(choice) = nest.choice(f) else {
             continue;
@@ -287,8 +288,7 @@ pub fn schedule_features(
             };
             row.innermost_pure_loop_extent =
                 innermost_pure.map(|l| tiling.tile[l] as f64).unwrap_or(1.0);
-            row.unrolled_loop_extent =
-                unrolled_extent(stage, tiling, nest.deepest_site_in(s)) as f64;
+            row.unrolled_loop_extent = unrolled_extent(stage, tiling, deepest_sites[s]) as f64;
             if tiling.vector.is_some() {
                 row.num_vectors = row.points_computed_total / lanes;
             } else {

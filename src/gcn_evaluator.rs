@@ -22,6 +22,19 @@ struct Prepared {
     adjacency: TValue,
 }
 
+/// Refuses rows (one per stage, `names.len()` columns) holding a non-finite value.
+fn check_finite(rows: &[f32], names: &[String], group: &str) -> Result<()> {
+    match rows.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(k) => Err(Error::Model(format!(
+            "{group} feature '{}' of stage {} is {} (features must be finite)",
+            names[k % names.len()],
+            k / names.len(),
+            rows[k]
+        ))),
+    }
+}
+
 /// One model, one pipeline, a queue of states.
 pub struct GcnEvaluator {
     model: Arc<LoadedModel>,
@@ -77,14 +90,11 @@ impl GcnEvaluator {
                 pipeline_features.len()
             )));
         }
-        if let Some(k) = pipeline_features.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Model(format!(
-                "pipeline feature '{}' of stage {} is {} (features must be finite)",
-                self.model.normalization.pipeline.names[k % p],
-                k / p,
-                pipeline_features[k]
-            )));
-        }
+        check_finite(
+            pipeline_features,
+            &self.model.normalization.pipeline.names,
+            "pipeline",
+        )?;
         let mut normalized = pipeline_features.to_vec();
         self.model.normalization.pipeline.apply(&mut normalized);
         let model = &self.model;
@@ -125,14 +135,11 @@ impl GcnEvaluator {
                 schedule_features.len()
             )));
         }
-        if let Some(k) = schedule_features.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Model(format!(
-                "schedule feature '{}' of stage {} is {} (features must be finite)",
-                self.model.normalization.schedule.names[k % s],
-                k / s,
-                schedule_features[k]
-            )));
-        }
+        check_finite(
+            schedule_features,
+            &self.model.normalization.schedule.names,
+            "schedule",
+        )?;
         self.queue.extend_from_slice(schedule_features);
         Ok(self.queue.len() / (n * s) - 1)
     }

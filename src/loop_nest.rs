@@ -251,18 +251,16 @@ impl LoopNest {
             && !dag.edges_from_func[f].is_empty()
     }
 
-    /// The deepest site of stage `s` that some producer is computed or stored at (loops at
-    /// positions below it enclose a producer and must not be unrolled).
-    pub fn deepest_site_in(&self, s: usize) -> usize {
-        self.choices
-            .iter()
-            .flatten()
-            .filter_map(|c| match c.placement {
-                Placement::At(site) if site.stage == s => Some(site.depth as usize),
-                _ => None,
-            })
-            .max()
-            .unwrap_or(0)
+    /// Per stage, the deepest site some producer is computed or stored at (loops at positions
+    /// below it enclose a producer and must not be unrolled); 0 where none is.
+    pub fn deepest_sites(&self, stages: usize) -> Vec<usize> {
+        let mut deepest = vec![0; stages];
+        for choice in self.choices.iter().flatten() {
+            if let Placement::At(site) = choice.placement {
+                deepest[site.stage] = deepest[site.stage].max(site.depth as usize);
+            }
+        }
+        deepest
     }
 
     /// Per loop of stage `s`, whether its splits must guard their tails instead of shifting
@@ -298,6 +296,7 @@ impl LoopNest {
         // Stage plans first: they name the loops that sites refer to.
         let mut site_vars: HashMap<usize, Vec<String>> = HashMap::new();
         let mut stage_plans = Vec::new();
+        let deepest = self.deepest_sites(dag.raw.stages.len());
         for f in dag.scheduled_funcs() {
             let Some(choice) = self.choice(f) else {
                 continue;
@@ -306,7 +305,7 @@ impl LoopNest {
                 continue;
             }
             for (k, s) in dag.stages_of(f).enumerate() {
-                let unroll_from = self.deepest_site_in(s);
+                let unroll_from = deepest[s];
                 let guarded = self.guarded_loops(dag, s);
                 let (stage_plan, vars) =
                     stage_plan(dag, s, &choice.stages[k], unroll_from, &guarded);

@@ -33,6 +33,7 @@ pub fn peak_bytes(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, parallelism: 
             continue;
         };
         let bytes = dag.bytes_per_point(f) as f64;
+        let owner = root_owner(dag, nest, f);
         match choice.placement {
             Placement::Inline => {}
             Placement::Root => {
@@ -41,7 +42,6 @@ pub fn peak_bytes(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, parallelism: 
                 }
             }
             Placement::At(site) => {
-                let owner = root_owner(dag, nest, f);
                 let stored = if site.slides() {
                     &bounds.region[f]
                 } else {
@@ -64,7 +64,7 @@ pub fn peak_bytes(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, parallelism: 
         }
         for &c in nest.effective_consumer_stages(dag, f).iter() {
             let reader = root_owner(dag, nest, dag.stage(c).func as usize);
-            last_use[root_owner(dag, nest, f)] = last_use[root_owner(dag, nest, f)].max(reader);
+            last_use[owner] = last_use[owner].max(reader);
         }
     }
     let mut peak: f64 = 0.0;
