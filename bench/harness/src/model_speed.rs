@@ -170,7 +170,7 @@ pub fn run(
         }
     }
     if !ratios.is_empty() {
-        let geomean = (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp();
+        let geomean = halide_gcn_tools::timing::geomean(&ratios);
         text += &format!("| **geomean** | | | **{geomean:.2}** | |\n");
     }
     std::fs::write(report, &text).map_err(|e| e.to_string())?;
