@@ -10,8 +10,10 @@
 // to recent ones, so fan-out arises naturally). The input is wrapped in a boundary condition,
 // so every Func is defined everywhere and any schedule computes the same values.
 //
-// Sizes are drawn so that one run takes roughly 0.1-50 ms on a laptop core: the image size
-// from 96 to 512, channel counts up to 16, and the work of each stage capped.
+// Sizes are drawn so that one run of a good schedule takes roughly 0.1-50 ms here: the image
+// size from 96 to 512, channel counts up to 16, the work of each stage capped, and a pipeline
+// whose estimated work falls below a floor drawn again from a base image up to 4x larger
+// each way.
 //
 // `reference=true` computes every Func at root: the correctness oracle for the collector
 // (the same values as the unscheduled pipeline under strict_float, without its exponential
@@ -54,6 +56,8 @@ private:
 // stage is added (together they keep one run within tens of milliseconds).
 constexpr double kMaxStageWork = 3e7;
 constexpr double kMaxPipelineWork = 6e7;
+// Least estimated work of a pipeline (below it, the base image grows).
+constexpr double kMinPipelineWork = 1e7;
 
 Expr as_float(const Node &n, Expr x, Expr y, Expr c) {
     Expr v = n.f(x, y, c);
@@ -77,20 +81,32 @@ public:
     Output<Buffer<float, 3>> output{"output"};
 
     void generate() {
-        Draw draw(uint32_t(int(seed)) * 2654435761u + 12345u);
-        const int count = int(stages) > 0 ? int(stages) : draw.in(2, 40);
-        const int w0 = draw.pick(std::vector<int>{96, 128, 192, 256, 384, 512});
-        const int h0 = draw.pick(std::vector<int>{96, 128, 192, 256, 384});
-        const int c0 = draw.pick(std::vector<int>{1, 3, 4, 8});
-
-        Func clamped = BoundaryConditions::repeat_edge(input, {{0, w0}, {0, h0}, {0, c0}});
-        nodes.push_back(Node{clamped, w0, h0, c0, Float(32)});
-        for (int k = 0; k < count; k++) {
-            add_stage(draw, k);
+        // Draw the pipeline; while its estimated work is below the floor, draw it again (same
+        // seed, so the same structure where sizes allow) from a base image twice as large.
+        for (int grow = 0;; grow++) {
+            Draw draw(uint32_t(int(seed)) * 2654435761u + 12345u);
+            const int count = int(stages) > 0 ? int(stages) : draw.in(2, 40);
+            int w0 = draw.pick(std::vector<int>{96, 128, 192, 256, 384, 512});
+            int h0 = draw.pick(std::vector<int>{96, 128, 192, 256, 384});
+            const int c0 = draw.pick(std::vector<int>{1, 3, 4, 8});
+            h0 <<= (grow + 1) / 2;
+            w0 <<= grow / 2;
+            nodes.clear();
+            helpers.clear();
+            work_so_far = 0;
+            Func clamped = BoundaryConditions::repeat_edge(input, {{0, w0}, {0, h0}, {0, c0}});
+            nodes.push_back(Node{clamped, w0, h0, c0, Float(32)});
+            for (int k = 0; k < count; k++) {
+                add_stage(draw, k);
+            }
+            if (work_so_far >= kMinPipelineWork || grow == 4) {
+                input_w = w0, input_h = h0, input_c = c0;
+                break;
+            }
         }
         const Node &last = nodes.back();
         output(x, y, c) = as_float(last, x, y, c);
-        input.set_estimates({{0, w0}, {0, h0}, {0, c0}});
+        input.set_estimates({{0, input_w}, {0, input_h}, {0, input_c}});
         output.set_estimates({{0, last.w}, {0, last.h}, {0, last.c}});
         if (reference) {
             for (size_t i = 1; i < nodes.size(); i++) {
@@ -107,6 +123,7 @@ private:
     std::vector<Node> nodes;
     std::vector<Func> helpers;  // Funcs that are not stage results (weights, histograms)
     double work_so_far = 0;     // points touched so far, heavy stages counted 9 times
+    int input_w = 0, input_h = 0, input_c = 0;
 
     // An earlier node, biased to recent ones.
     const Node &source(Draw &draw) {

@@ -19,7 +19,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::dataset::{DatasetWriter, Sample};
 use crate::outputs;
 use crate::process::run_checked;
-use crate::timing::{best_ms, median};
+use crate::measure::{measure, Procedure};
 use crate::toolchain::Toolchain;
 
 /// Which pipelines to collect.
@@ -190,27 +190,6 @@ fn build_schedule(
     tc.runner(dir, &spec.generator_name)
 }
 
-/// A run slower than this (ms) is timed twice only: a bad schedule of a random pipeline can
-/// take seconds per run, and its exact time matters less than that it is slow.
-const SLOW_RUN_MS: f64 = 200.0;
-
-/// Best-of-RunGen times over `repeats` runs after one warm-up run (two runs when slow).
-fn measure(runner: &Path, threads: u32, repeats: u32) -> Result<Vec<f64>, String> {
-    let warm_up = best_ms(runner, threads)?;
-    let repeats = if warm_up > SLOW_RUN_MS {
-        repeats.min(2)
-    } else {
-        repeats
-    };
-    (0..repeats).map(|_| best_ms(runner, threads)).collect()
-}
-
-fn spread(samples: &[f64]) -> f64 {
-    let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = samples.iter().copied().fold(0.0, f64::max);
-    (max - min) / min.max(1e-12)
-}
-
 /// Runs the collector.
 pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
     let tc = match &options.plugin {
@@ -327,26 +306,30 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
                 }
             }
             if let Some(writer) = writer.as_mut() {
-                let mut times = measure(&runner, options.threads, options.repeats)?;
-                let slow = times.iter().any(|&t| t > SLOW_RUN_MS);
-                if spread(&times) > options.noise_threshold && !slow {
-                    let again = measure(&runner, options.threads, options.repeats)?;
-                    if spread(&again) < spread(&times) {
-                        times = again;
-                    }
-                }
+                let procedure = Procedure {
+                    threads: options.threads,
+                    repeats: options.repeats,
+                    noise_threshold: options.noise_threshold,
+                };
+                let recorded = measure(&runner, &procedure, &mut |load| {
+                    progress.set_message(format!(
+                        "{}: waiting for a quiet machine (others use {load:.2} cores)",
+                        spec.id
+                    ))
+                })?;
+                progress.set_message(spec.id.clone());
                 let featurization =
                     std::fs::read(dir.join(format!("{}.featurization", spec.generator_name)))
                         .map_err(|e| format!("{} {id}: no featurization: {e}", spec.id))?;
                 let sample = Sample {
                     pipeline: spec.id.clone(),
                     schedule: id.clone(),
-                    run_time_ms: times.iter().copied().fold(f64::INFINITY, f64::min),
-                    median_ms: median(&times),
-                    spread: spread(&times),
-                    repeats: times.len() as u32,
+                    run_time_ms: recorded.run_time_ms,
+                    median_ms: recorded.median_ms,
+                    spread: recorded.spread,
+                    repeats: recorded.repeats,
                     threads: options.threads,
-                    noisy: spread(&times) > options.noise_threshold,
+                    noisy: recorded.noisy,
                     machine: machine.clone(),
                     featurization,
                 };

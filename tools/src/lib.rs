@@ -8,12 +8,16 @@
 //!   compression.
 //! - [`collect`]: the collector (random pipelines or the bench pipelines, schedules sampled by
 //!   the search, each checked and benchmarked).
+//! - [`measure`], [`quiet`]: how a schedule's run time is measured for the dataset, on a
+//!   machine checked to be quiet before and during the measurement.
 //! - [`summary`]: what a dataset holds.
 
 pub mod collect;
 pub mod dataset;
+pub mod measure;
 pub mod outputs;
 pub mod process;
+pub mod quiet;
 pub mod summary;
 pub mod timing;
 pub mod toolchain;

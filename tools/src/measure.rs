@@ -1,0 +1,108 @@
+//! How the collector measures one schedule's run time (and the noise report re-measures it):
+//! wait for a quiet machine, one warm-up RunGen run, then timed repeats (each RunGen's best of
+//! its own iterations); measured again when the repeats disagree by more than the threshold,
+//! or when anything else used the CPU meanwhile. The recorded run time is the fastest repeat.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::quiet::{wait_until_quiet, Watch, QUIET_CORES};
+use crate::timing::{best_ms, median, min};
+
+/// A run slower than this (ms) is timed twice only: a bad schedule of a random pipeline can
+/// take seconds per run, and its exact time matters less than that it is slow.
+pub const SLOW_RUN_MS: f64 = 200.0;
+
+/// Measurements thrown away because others used the CPU, before one is kept anyway (marked
+/// noisy).
+const CONTENDED_RETRIES: usize = 3;
+
+/// How long to wait for a quiet machine before measuring anyway.
+const PATIENCE: Duration = Duration::from_secs(30 * 60);
+
+#[derive(Debug, Clone, Copy)]
+pub struct Procedure {
+    /// `HL_NUM_THREADS` of the runs.
+    pub threads: u32,
+    /// Timed repeats after the warm-up.
+    pub repeats: u32,
+    /// Relative spread of the repeats above which the schedule is measured again, and marked
+    /// noisy if it stays above.
+    pub noise_threshold: f64,
+}
+
+/// One schedule's recorded timing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// Fastest repeat, ms.
+    pub run_time_ms: f64,
+    pub median_ms: f64,
+    /// (slowest - fastest) / fastest over the repeats.
+    pub spread: f64,
+    pub repeats: u32,
+    /// Spread above the threshold after measuring again, or others kept using the CPU.
+    pub noisy: bool,
+}
+
+/// (slowest − fastest) / fastest.
+pub fn spread(samples: &[f64]) -> f64 {
+    let fastest = min(samples);
+    let slowest = samples.iter().copied().fold(0.0, f64::max);
+    (slowest - fastest) / fastest.max(1e-12)
+}
+
+/// Warm-up plus repeats, and whether others used the CPU meanwhile.
+fn timed_repeats(runner: &Path, procedure: &Procedure) -> Result<(Vec<f64>, bool), String> {
+    let watch = Watch::start();
+    let warm_up = best_ms(runner, procedure.threads)?;
+    let repeats = if warm_up > SLOW_RUN_MS {
+        procedure.repeats.min(2)
+    } else {
+        procedure.repeats
+    };
+    let times = (0..repeats.max(1))
+        .map(|_| best_ms(runner, procedure.threads))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((times, watch.others_cores() > QUIET_CORES))
+}
+
+/// Timed repeats taken on a quiet machine (up to [`CONTENDED_RETRIES`] tries).
+fn quiet_repeats(
+    runner: &Path,
+    procedure: &Procedure,
+    waiting: &mut dyn FnMut(f64),
+) -> Result<(Vec<f64>, bool), String> {
+    let mut attempt = 0;
+    loop {
+        wait_until_quiet(PATIENCE, &mut *waiting);
+        let (times, contended) = timed_repeats(runner, procedure)?;
+        attempt += 1;
+        if !contended || attempt > CONTENDED_RETRIES {
+            return Ok((times, contended));
+        }
+    }
+}
+
+/// Measures a runner; `waiting` hears the others' load whenever the machine is not quiet.
+pub fn measure(
+    runner: &Path,
+    procedure: &Procedure,
+    waiting: &mut dyn FnMut(f64),
+) -> Result<Recorded, String> {
+    let (mut times, mut contended) = quiet_repeats(runner, procedure, waiting)?;
+    let slow = times.iter().any(|&t| t > SLOW_RUN_MS);
+    if spread(&times) > procedure.noise_threshold && !slow {
+        let (again, again_contended) = quiet_repeats(runner, procedure, waiting)?;
+        if spread(&again) < spread(&times) {
+            times = again;
+            contended = again_contended;
+        }
+    }
+    Ok(Recorded {
+        run_time_ms: min(&times),
+        median_ms: median(&times),
+        spread: spread(&times),
+        repeats: times.len() as u32,
+        noisy: contended || spread(&times) > procedure.noise_threshold,
+    })
+}
