@@ -4,16 +4,16 @@
 
 use ndarray::{s, Array1, Array2, Array3, ArrayView2, ArrayView3, Axis};
 
-use crate::gcn_weights::{Dense, GcnWeights};
+use crate::gcn_weights::{Dense, GcnWeights, HEAD_LOG_CEILING};
 
 fn relu(x: f32) -> f32 {
     x.max(0.0)
 }
 
-/// `ln(1 + e^x)`, computed without overflow as `relu(x) + ln(1 + e^-|x|)` (the same formula
-/// the ONNX graph uses).
-pub fn softplus(x: f32) -> f32 {
-    x.max(0.0) + (1.0 + (-x.abs()).exp()).ln()
+/// A stage's cost from the head's output: `exp(min(z, HEAD_LOG_CEILING))` (the same formula
+/// the ONNX graph uses), times the output scale.
+pub fn stage_cost_of(z: f32, output_scale: f32) -> f32 {
+    z.min(HEAD_LOG_CEILING).exp() * output_scale
 }
 
 fn dense(x: ArrayView2<f32>, layer: &Dense) -> Array2<f32> {
@@ -53,7 +53,7 @@ pub fn forward(
         }
         let head = dense(h.view(), &weights.head);
         for i in 0..n {
-            stage_cost[[k, i]] = softplus(head[[i, 0]]) * weights.output_scale;
+            stage_cost[[k, i]] = stage_cost_of(head[[i, 0]], weights.output_scale);
         }
     }
     (stage_cost.sum_axis(Axis(1)), stage_cost)

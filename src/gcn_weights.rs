@@ -7,6 +7,10 @@ use ndarray::{Array1, Array2};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// The head's output is capped here before `exp` (e^30 times the output scale is far beyond
+/// any run time), so a stage's cost is always finite.
+pub const HEAD_LOG_CEILING: f32 = 30.0;
+
 /// Sizes of the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GcnShape {
@@ -45,9 +49,9 @@ pub struct GcnWeights {
     pub pipeline_encoder: Dense,
     pub schedule_encoder: Dense,
     pub layers: Vec<GcnLayer>,
-    /// `H -> 1`, before softplus.
+    /// `H -> 1`: each stage's log cost (before the output scale).
     pub head: Dense,
-    /// Seconds per unit of the head's softplus output.
+    /// Seconds per unit of `exp(head)`.
     pub output_scale: f32,
 }
 

@@ -7,7 +7,7 @@ use tract_onnx::pb;
 use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::tensor_shape_proto::{dimension, Dimension};
 
-use crate::gcn_weights::GcnWeights;
+use crate::gcn_weights::{GcnWeights, HEAD_LOG_CEILING};
 use crate::normalization::{Normalization, DESCRIPTION_KEY};
 
 /// ONNX operator set the graph is written against (ReduceSum takes its axes as an input).
@@ -149,6 +149,7 @@ pub fn model_proto(
     }
     g.floats("output_scale", &[], vec![weights.output_scale]);
     g.floats("one", &[], vec![1.0]);
+    g.floats("head_log_ceiling", &[], vec![HEAD_LOG_CEILING]);
     let axis0 = g.int64s("axis1", &[1]);
     let axis2 = g.int64s("axis2", &[2]);
 
@@ -212,17 +213,11 @@ pub fn model_proto(
         h = g.node("Add", &[&h, &update], &format!("h{}", l + 1));
     }
 
-    // Head: softplus per stage, scaled to seconds, summed over the stages.
+    // Head: each stage's log cost, capped (so that exp stays finite), exponentiated and
+    // scaled to seconds, summed over the stages.
     let head = g.dense(&h, "head.weight", "head.bias", "head");
-    // softplus(x) = relu(x) + ln(1 + e^-|x|): no overflow for large x (ONNX Softplus
-    // computes ln(e^x + 1), which is infinite beyond x = 88 in f32).
-    let magnitude = g.node("Abs", &[&head], "head.abs");
-    let negated = g.node("Neg", &[&magnitude], "head.neg");
-    let decay = g.node("Exp", &[&negated], "head.exp");
-    let shifted = g.node("Add", &[&decay, "one"], "head.one_plus");
-    let log = g.node("Log", &[&shifted], "head.log");
-    let linear = g.node("Relu", &[&head], "head.relu");
-    let positive = g.node("Add", &[&linear, &log], "head.softplus");
+    let capped = g.node("Min", &[&head, "head_log_ceiling"], "head.capped");
+    let positive = g.node("Exp", &[&capped], "head.exp");
     let scaled = g.node("Mul", &[&positive, "output_scale"], "head.scaled");
     g.node_with(
         "ReduceSum",

@@ -11,13 +11,26 @@
 //! - [`measure`], [`quiet`]: how a schedule's run time is measured for the dataset, on a
 //!   machine checked to be quiet before and during the measurement.
 //! - [`summary`]: what a dataset holds.
+//! - Training: [`training_set`] (datasets grouped by pipeline, the split, normalization),
+//!   [`cost_net`] with [`gcn_net`] and [`baseline_net`] (the candle networks), [`train`] (loss,
+//!   optimizer, early stopping), [`train_command`] (train both, export, parity).
+//! - Evaluation: [`metrics`], [`evaluate`] (held-out scores, report), [`plot`].
 
+pub mod baseline_net;
 pub mod collect;
+pub mod cost_net;
 pub mod dataset;
+pub mod evaluate;
+pub mod gcn_net;
 pub mod measure;
+pub mod metrics;
+pub mod plot;
 pub mod outputs;
 pub mod process;
 pub mod quiet;
 pub mod summary;
 pub mod timing;
 pub mod toolchain;
+pub mod train;
+pub mod train_command;
+pub mod training_set;

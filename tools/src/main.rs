@@ -7,6 +7,9 @@
 //!   (docs/dataset.md); resumable.
 //! - `summary`: what a dataset holds.
 //! - `pack`: a dataset, gzip-compressed for committing.
+//! - `train`: the GCN and the per-stage baseline, trained on the same split; the GCN exported
+//!   as ONNX.
+//! - `evaluate`: both models on the held-out pipelines: report and scatter plot.
 
 use std::path::PathBuf;
 
@@ -19,7 +22,11 @@ use autoschedule_gcn::onnx_writer::write_model;
 use autoschedule_gcn::pipeline_features::feature_names;
 use halide_gcn_tools::collect::{collect, Options, Pipelines};
 use halide_gcn_tools::dataset::{read_dataset, write_compressed};
+use halide_gcn_tools::evaluate::{run_evaluate, EvaluateCommand};
 use halide_gcn_tools::summary::summarize;
+use halide_gcn_tools::train::TrainOptions;
+use halide_gcn_tools::train_command::{run_train, TrainCommand};
+use halide_gcn_tools::training_set::Split;
 
 #[derive(Parser)]
 #[command(about = "Tools around the Gcn cost model")]
@@ -43,6 +50,11 @@ enum Command {
     },
     /// Write a dataset gzip-compressed (checking every record on the way).
     Pack { input: PathBuf, output: PathBuf },
+    /// Train the GCN and the per-stage baseline on the same split by pipeline; export the GCN
+    /// as ONNX (checked against tract) and save the baseline.
+    Train(TrainArgs),
+    /// Score the GCN and the baseline on the held-out pipelines; write the report and plot.
+    Evaluate(EvaluateArgs),
     /// Write an untrained GCN model (random weights from a seed) as ONNX.
     InitModel {
         /// Where to write the model.
@@ -86,11 +98,12 @@ struct CollectArgs {
     /// Schedules compiled at once (never while benchmarking).
     #[arg(long, default_value_t = 2)]
     jobs: usize,
-    /// Timed repeats per schedule, after one warm-up run.
-    #[arg(long, default_value_t = 5)]
+    /// Timed repeats per schedule, after one warm-up run (each a RunGen process: on this
+    /// machine the run time varies more between processes than within one).
+    #[arg(long, default_value_t = 7)]
     repeats: u32,
     /// Relative spread that triggers re-measuring (and marks the sample noisy if it stays).
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.10)]
     noise_threshold: f64,
     /// Only check every schedule's output against the reference; record nothing.
     #[arg(long)]
@@ -101,6 +114,97 @@ struct CollectArgs {
     /// The Gcn plugin (default: target/release/libautoschedule_gcn.so).
     #[arg(long)]
     plugin: Option<PathBuf>,
+}
+
+/// The split by pipeline (the same for `train` and `evaluate`).
+#[derive(clap::Args)]
+struct SplitArgs {
+    /// Seed of the split by pipeline.
+    #[arg(long, default_value_t = 1)]
+    split_seed: u64,
+    /// Fraction of the (non-bench) pipelines used for early stopping.
+    #[arg(long, default_value_t = 0.15)]
+    validation_fraction: f64,
+    /// Fraction of the (non-bench) pipelines held out for evaluation (bench pipelines always
+    /// are).
+    #[arg(long, default_value_t = 0.15)]
+    held_out_fraction: f64,
+}
+
+impl SplitArgs {
+    fn split(&self) -> Result<Split, String> {
+        let fractions = [self.validation_fraction, self.held_out_fraction];
+        if fractions.iter().any(|f| !(0.0..1.0).contains(f)) || fractions.iter().sum::<f64>() >= 1.0 {
+            return Err(format!(
+                "--validation-fraction and --held-out-fraction must be in [0, 1) and leave \
+                 pipelines to train on, got {} and {}",
+                self.validation_fraction, self.held_out_fraction
+            ));
+        }
+        Ok(Split {
+            seed: self.split_seed,
+            validation_fraction: self.validation_fraction,
+            held_out_fraction: self.held_out_fraction,
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// Dataset files (random pipelines, and the bench pipelines' file: always held out).
+    #[arg(long = "data", required = true)]
+    data: Vec<PathBuf>,
+    /// Where to write the trained GCN (ONNX).
+    #[arg(long, default_value = "models/gcn.onnx")]
+    out: PathBuf,
+    /// Where to write the trained baseline (safetensors).
+    #[arg(long, default_value = "models/baseline.safetensors")]
+    baseline_out: PathBuf,
+    #[command(flatten)]
+    split: SplitArgs,
+    /// Seed of the initial weights and the order of training.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Hidden width of both networks.
+    #[arg(long, default_value_t = 64)]
+    hidden: usize,
+    /// Graph-convolution layers of the GCN.
+    #[arg(long, default_value_t = 3)]
+    layers: usize,
+    #[arg(long, default_value_t = 400)]
+    max_epochs: usize,
+    /// Epochs without a better validation loss before stopping.
+    #[arg(long, default_value_t = 40)]
+    patience: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    learning_rate: f64,
+    /// Weight of the pairwise ranking term of the loss.
+    #[arg(long, default_value_t = 1.0)]
+    ranking_weight: f64,
+    /// Print the losses every this many epochs (0: never).
+    #[arg(long, default_value_t = 10)]
+    log_every: usize,
+}
+
+#[derive(clap::Args)]
+struct EvaluateArgs {
+    /// Dataset files, as given to `train`.
+    #[arg(long = "data", required = true)]
+    data: Vec<PathBuf>,
+    /// The GCN (ONNX).
+    #[arg(long, default_value = "models/gcn.onnx")]
+    model: PathBuf,
+    /// The baseline (safetensors).
+    #[arg(long, default_value = "models/baseline.safetensors")]
+    baseline: PathBuf,
+    #[command(flatten)]
+    split: SplitArgs,
+    /// The markdown report.
+    #[arg(long, default_value = "docs/results/model.md")]
+    report: PathBuf,
+    /// The scatter plot (PNG).
+    #[arg(long, default_value = "docs/results/model_scatter.png")]
+    plot: PathBuf,
 }
 
 impl CollectArgs {
@@ -181,6 +285,66 @@ fn main() {
                     );
                 }
             }
+            Ok(())
+        })(),
+        Command::Train(args) => (|| {
+            let options = TrainOptions {
+                seed: args.seed,
+                max_epochs: args.max_epochs,
+                patience: args.patience,
+                learning_rate: args.learning_rate,
+                ranking_weight: args.ranking_weight,
+                ..TrainOptions::default()
+            };
+            let summary = run_train(&TrainCommand {
+                data: args.data,
+                out: args.out.clone(),
+                baseline_out: args.baseline_out.clone(),
+                split: args.split.split()?,
+                options,
+                hidden: args.hidden,
+                layers: args.layers,
+                log_every: args.log_every,
+            })?;
+            println!(
+                "train: {} training, {} validation, {} held-out pipelines",
+                summary.train_pipelines, summary.validation_pipelines, summary.held_out_pipelines
+            );
+            for (name, r) in [("GCN", &summary.gcn), ("baseline", &summary.baseline)] {
+                println!(
+                    "train: {name}: best validation loss {:.4} at epoch {} of {}",
+                    r.best_validation_loss, r.best_epoch, r.epochs
+                );
+            }
+            println!(
+                "train: wrote {} (tract agrees with the trainer within {:.1e}) and {}",
+                args.out.display(),
+                summary.parity,
+                args.baseline_out.display()
+            );
+            Ok(())
+        })(),
+        Command::Evaluate(args) => (|| {
+            let command_line = std::env::args()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let (gcn, baseline) = run_evaluate(&EvaluateCommand {
+                data: args.data,
+                model: args.model,
+                baseline: args.baseline,
+                split: args.split.split()?,
+                report: args.report.clone(),
+                plot: args.plot,
+                command_line: format!("halide-gcn-tools {command_line}"),
+            })?;
+            for (name, s) in [("GCN", &gcn), ("baseline", &baseline)] {
+                println!(
+                    "evaluate: {name}: {} pipelines, {} schedules: MAPE {:.1}%, mean Kendall tau {:.3}, top-1 regret {:.3} (worst {:.2})",
+                    s.pipelines, s.samples, s.mape, s.mean_tau, s.mean_regret, s.worst_regret
+                );
+            }
+            println!("evaluate: wrote {}", args.report.display());
             Ok(())
         })(),
         Command::Pack { input, output } => {

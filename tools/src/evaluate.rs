@@ -1,0 +1,312 @@
+//! Evaluating cost models on held-out pipelines: each model's predictions (the GCN through the
+//! plugin's own tract evaluator on the exported ONNX file, the baseline through candle), the
+//! metrics per model (MAPE, mean Kendall τ within each pipeline, top-1 regret), and the
+//! markdown report with its scatter plot.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use autoschedule_gcn::gcn_evaluator::GcnEvaluator;
+use autoschedule_gcn::model_file::LoadedModel;
+use autoschedule_gcn::normalization::Normalization;
+
+use crate::cost_net::{CostNet, PipelineBatch};
+use crate::metrics::{absolute_percentage_error, kendall_tau, top1_regret};
+use crate::timing::{geomean, median};
+use crate::training_set::PipelineData;
+
+/// Predicted run times (seconds), per pipeline, per schedule.
+pub type Predictions = Vec<Vec<f64>>;
+
+/// The GCN's predictions, exactly as the search sees them.
+pub fn predict_onnx(
+    model: Arc<LoadedModel>,
+    pipelines: &[&PipelineData],
+) -> Result<Predictions, String> {
+    let mut evaluator = GcnEvaluator::new(model);
+    let mut out = Vec::with_capacity(pipelines.len());
+    for p in pipelines {
+        evaluator
+            .set_pipeline(p.stages, &p.adjacency, &p.pipeline_features)
+            .map_err(|e| format!("{}: {e}", p.id))?;
+        let mut costs = Vec::with_capacity(p.schedules.len());
+        // The evaluator batches at most 64 states per run: evaluate in chunks.
+        for chunk in p.schedules.chunks(64) {
+            for s in chunk {
+                evaluator
+                    .enqueue(&s.features)
+                    .map_err(|e| format!("{} {}: {e}", p.id, s.id))?;
+            }
+            costs.extend_from_slice(
+                evaluator
+                    .evaluate()
+                    .map_err(|e| format!("{}: {e}", p.id))?,
+            );
+        }
+        out.push(costs);
+    }
+    Ok(out)
+}
+
+/// A candle network's predictions.
+pub fn predict_net(
+    net: &dyn CostNet,
+    normalization: &Normalization,
+    pipelines: &[&PipelineData],
+) -> Result<Predictions, String> {
+    pipelines
+        .iter()
+        .map(|p| {
+            let batch = PipelineBatch::new(p, normalization).map_err(|e| e.to_string())?;
+            let log_costs = net.log_costs(&batch).map_err(|e| e.to_string())?;
+            Ok(log_costs
+                .to_vec1::<f32>()
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(|l| f64::from(*l).exp())
+                .collect())
+        })
+        .collect()
+}
+
+/// One model's scores on a set of pipelines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    pub pipelines: usize,
+    pub samples: usize,
+    /// Mean absolute percentage error of run time, percent.
+    pub mape: f64,
+    /// Median absolute percentage error, percent.
+    pub median_ape: f64,
+    /// Mean over pipelines (with 2+ distinct times) of Kendall's τ-b.
+    pub mean_tau: f64,
+    /// Mean top-1 regret over pipelines.
+    pub mean_regret: f64,
+    pub geomean_regret: f64,
+    pub worst_regret: f64,
+}
+
+pub fn score(pipelines: &[&PipelineData], predictions: &Predictions) -> Scores {
+    let mut errors = Vec::new();
+    let mut taus = Vec::new();
+    let mut regrets = Vec::new();
+    for (p, predicted) in pipelines.iter().zip(predictions) {
+        let measured: Vec<f64> = p.schedules.iter().map(|s| s.run_time_s).collect();
+        for (pr, m) in predicted.iter().zip(&measured) {
+            errors.push(100.0 * absolute_percentage_error(*pr, *m));
+        }
+        if let Some(tau) = kendall_tau(predicted, &measured) {
+            taus.push(tau);
+        }
+        if let Some(regret) = top1_regret(predicted, &measured) {
+            regrets.push(regret);
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    Scores {
+        pipelines: pipelines.len(),
+        samples: errors.len(),
+        mape: mean(&errors),
+        median_ape: median(&errors),
+        mean_tau: mean(&taus),
+        mean_regret: mean(&regrets),
+        geomean_regret: geomean(&regrets),
+        worst_regret: regrets.iter().copied().fold(f64::NAN, f64::max),
+    }
+}
+
+/// Everything the report needs.
+pub struct ReportInput<'a> {
+    pub command: &'a str,
+    pub data_files: &'a [String],
+    pub split_seed: u64,
+    pub model_description: &'a str,
+    pub gcn: &'a Scores,
+    pub baseline: &'a Scores,
+    /// Per held-out pipeline: id, GCN τ, baseline τ, GCN regret, baseline regret.
+    pub per_pipeline: &'a [(String, f64, f64, f64, f64)],
+    pub plot_file: &'a str,
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "**not met**"
+    }
+}
+
+/// The markdown report (docs/results/model.md).
+pub fn report(input: &ReportInput) -> String {
+    let g = input.gcn;
+    let b = input.baseline;
+    let mut out = String::new();
+    let _ = writeln!(out, "# Cost model accuracy on held-out pipelines\n");
+    let _ = writeln!(
+        out,
+        "Written by `{}`. Data: {}; split seed {} (pipelines are held out whole; bench \
+         pipelines always). {} held-out pipelines, {} schedules.\n",
+        input.command,
+        input.data_files.join(", "),
+        input.split_seed,
+        g.pipelines,
+        g.samples
+    );
+    let _ = writeln!(out, "GCN: {}\n", input.model_description);
+    let _ = writeln!(
+        out,
+        "| model | MAPE | median APE | mean Kendall τ | top-1 regret (mean) | (geomean) | (worst) |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for (name, s) in [("GCN", g), ("baseline (per-stage MLP, Adams2019 design)", b)] {
+        let _ = writeln!(
+            out,
+            "| {name} | {:.1}% | {:.1}% | {:.3} | {:.3} | {:.3} | {:.2} |",
+            s.mape, s.median_ape, s.mean_tau, s.mean_regret, s.geomean_regret, s.worst_regret
+        );
+    }
+    let _ = writeln!(out, "\nTargets:\n");
+    let _ = writeln!(
+        out,
+        "- GCN MAPE ≤ ⅓ of the baseline's: {:.1}% vs {:.1}% (ratio {:.2}) — {}",
+        g.mape,
+        b.mape,
+        b.mape / g.mape,
+        verdict(g.mape * 3.0 <= b.mape)
+    );
+    let _ = writeln!(
+        out,
+        "- GCN mean Kendall τ ≥ 0.8: {:.3} — {}",
+        g.mean_tau,
+        verdict(g.mean_tau >= 0.8)
+    );
+    let _ = writeln!(
+        out,
+        "- GCN top-1 regret ≤ 1.10 (mean over pipelines): {:.3} — {}",
+        g.mean_regret,
+        verdict(g.mean_regret <= 1.10)
+    );
+    let _ = writeln!(
+        out,
+        "\n![predicted vs measured]({})\n\n## Per pipeline\n",
+        input.plot_file
+    );
+    let _ = writeln!(
+        out,
+        "| pipeline | τ GCN | τ baseline | regret GCN | regret baseline |\n|---|---|---|---|---|"
+    );
+    for (id, tg, tb, rg, rb) in input.per_pipeline {
+        let _ = writeln!(out, "| {id} | {tg:.3} | {tb:.3} | {rg:.3} | {rb:.3} |");
+    }
+    out
+}
+
+/// Writes the report and the plot next to each other.
+pub fn write_report(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The `evaluate` command's inputs.
+pub struct EvaluateCommand {
+    pub data: Vec<std::path::PathBuf>,
+    pub model: std::path::PathBuf,
+    pub baseline: std::path::PathBuf,
+    pub split: crate::training_set::Split,
+    pub report: std::path::PathBuf,
+    pub plot: std::path::PathBuf,
+    /// The command line, for the report.
+    pub command_line: String,
+}
+
+/// Scores both models on the held-out pipelines and writes the report and the plot.
+pub fn run_evaluate(cmd: &EvaluateCommand) -> Result<(Scores, Scores), String> {
+    use crate::training_set::{load_pipelines, Role};
+    let pipelines = load_pipelines(&cmd.data)?;
+    let held_out = cmd.split.select(&pipelines, Role::HeldOut);
+    if held_out.is_empty() {
+        return Err(format!(
+            "the held-out split (seed {}) has no pipelines among the {} loaded",
+            cmd.split.seed,
+            pipelines.len()
+        ));
+    }
+    let source = autoschedule_gcn::model_file::file_source(&cmd.model.display().to_string())
+        .map_err(|e| e.to_string())?;
+    let model = autoschedule_gcn::model_file::load(&source).map_err(|e| e.to_string())?;
+    let description = model.description.clone();
+    let (baseline, baseline_normalization) = crate::baseline_net::BaselineNet::load(&cmd.baseline)
+        .map_err(|e| format!("{}: {e}", cmd.baseline.display()))?;
+    let gcn_predictions = predict_onnx(model, &held_out)?;
+    let baseline_predictions = predict_net(&baseline, &baseline_normalization, &held_out)?;
+    let gcn = score(&held_out, &gcn_predictions);
+    let base = score(&held_out, &baseline_predictions);
+
+    let per_pipeline: Vec<(String, f64, f64, f64, f64)> = held_out
+        .iter()
+        .zip(gcn_predictions.iter().zip(&baseline_predictions))
+        .map(|(p, (g, b))| {
+            let measured: Vec<f64> = p.schedules.iter().map(|s| s.run_time_s).collect();
+            (
+                p.id.clone(),
+                kendall_tau(g, &measured).unwrap_or(f64::NAN),
+                kendall_tau(b, &measured).unwrap_or(f64::NAN),
+                top1_regret(g, &measured).unwrap_or(f64::NAN),
+                top1_regret(b, &measured).unwrap_or(f64::NAN),
+            )
+        })
+        .collect();
+    let points = |predictions: &Predictions| -> Vec<(f64, f64)> {
+        held_out
+            .iter()
+            .zip(predictions)
+            .flat_map(|(p, pr)| {
+                p.schedules
+                    .iter()
+                    .zip(pr)
+                    .map(|(s, v)| (s.run_time_s * 1e3, v * 1e3))
+            })
+            .collect()
+    };
+    let gcn_points = points(&gcn_predictions);
+    let baseline_points = points(&baseline_predictions);
+    crate::plot::scatter(
+        &cmd.plot,
+        "Held-out pipelines: predicted vs measured run time",
+        &[
+            crate::plot::Series {
+                label: "GCN",
+                points: &gcn_points,
+            },
+            crate::plot::Series {
+                label: "baseline (per-stage MLP)",
+                points: &baseline_points,
+            },
+        ],
+    )?;
+    // The report links the plot relative to itself.
+    let plot_link = match (cmd.plot.parent(), cmd.report.parent()) {
+        (Some(a), Some(b)) if a == b => cmd
+            .plot
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        _ => cmd.plot.display().to_string(),
+    };
+    let data_files: Vec<String> = cmd.data.iter().map(|d| d.display().to_string()).collect();
+    let text = report(&ReportInput {
+        command: &cmd.command_line,
+        data_files: &data_files,
+        split_seed: cmd.split.seed,
+        model_description: &description,
+        gcn: &gcn,
+        baseline: &base,
+        per_pipeline: &per_pipeline,
+        plot_file: &plot_link,
+    });
+    write_report(&cmd.report, &text)?;
+    Ok((gcn, base))
+}
