@@ -63,11 +63,55 @@ pub struct Report {
 }
 
 /// One pipeline: its dataset name, generator, and generator arguments.
-struct PipelineSpec {
-    id: String,
-    generator_name: String,
+pub struct PipelineSpec {
+    pub id: String,
+    pub generator_name: String,
     params: Vec<String>,
     dir_name: String,
+}
+
+impl PipelineSpec {
+    /// The pipeline a dataset sample names (`random_pipeline seed=<n>[ stages=<s>]` or
+    /// `bench <name>`).
+    pub fn from_id(id: &str) -> Result<PipelineSpec, String> {
+        let bad = || format!("not a pipeline id of this collector: `{id}`");
+        if let Some(name) = id.strip_prefix("bench ") {
+            return Ok(specs(&Pipelines::Bench {
+                names: vec![name.to_string()],
+            })
+            .remove(0));
+        }
+        let rest = id.strip_prefix("random_pipeline ").ok_or_else(bad)?;
+        let (mut seed, mut stages) = (None, 0u32);
+        for word in rest.split_whitespace() {
+            match word.split_once('=') {
+                Some(("seed", v)) => seed = Some(v.parse::<u64>().map_err(|_| bad())?),
+                Some(("stages", v)) => stages = v.parse().map_err(|_| bad())?,
+                _ => return Err(bad()),
+            }
+        }
+        Ok(specs(&Pipelines::Random {
+            seeds: vec![seed.ok_or_else(bad)?],
+            stages,
+        })
+        .remove(0))
+    }
+
+    /// True for the bench pipelines (built by the bench generator).
+    pub fn is_bench(&self) -> bool {
+        self.id.starts_with("bench ")
+    }
+}
+
+/// The Gcn parameters of a schedule id (`key=value` words).
+pub fn params_of_schedule_id(id: &str) -> Result<Vec<(String, String)>, String> {
+    id.split_whitespace()
+        .map(|word| {
+            word.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| format!("not a schedule id of this collector: `{id}`"))
+        })
+        .collect()
 }
 
 fn specs(pipelines: &Pipelines) -> Vec<PipelineSpec> {
@@ -164,7 +208,7 @@ fn generate(
 }
 
 /// Builds one schedule's runner in `dir`.
-fn build_schedule(
+pub fn build_schedule(
     tc: &Toolchain,
     generator: &Path,
     spec: &PipelineSpec,

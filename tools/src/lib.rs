@@ -9,7 +9,8 @@
 //! - [`collect`]: the collector (random pipelines or the bench pipelines, schedules sampled by
 //!   the search, each checked and benchmarked).
 //! - [`measure`], [`quiet`]: how a schedule's run time is measured for the dataset, on a
-//!   machine checked to be quiet before and during the measurement.
+//!   machine checked to be quiet before and during the measurement; [`noise`]: how much a
+//!   recorded run time moves when measured again.
 //! - [`summary`]: what a dataset holds.
 //! - Training: [`training_set`] (datasets grouped by pipeline, the split, normalization),
 //!   [`cost_net`] with [`gcn_net`] and [`baseline_net`] (the candle networks), [`train`] (loss,
@@ -24,6 +25,7 @@ pub mod evaluate;
 pub mod gcn_net;
 pub mod measure;
 pub mod metrics;
+pub mod noise;
 pub mod plot;
 pub mod outputs;
 pub mod process;

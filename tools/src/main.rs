@@ -7,6 +7,7 @@
 //!   (docs/dataset.md); resumable.
 //! - `summary`: what a dataset holds.
 //! - `pack`: a dataset, gzip-compressed for committing.
+//! - `noise`: re-measures a fixed set of a dataset's samples: how much recorded times move.
 //! - `train`: the GCN and the per-stage baseline, trained on the same split; the GCN exported
 //!   as ONNX.
 //! - `evaluate`: both models on the held-out pipelines: report and scatter plot.
@@ -23,6 +24,8 @@ use autoschedule_gcn::pipeline_features::feature_names;
 use halide_gcn_tools::collect::{collect, Options, Pipelines};
 use halide_gcn_tools::dataset::{read_dataset, write_compressed};
 use halide_gcn_tools::evaluate::{run_evaluate, EvaluateCommand};
+use halide_gcn_tools::measure::Procedure;
+use halide_gcn_tools::noise::{noise_report, run_noise, NoiseCommand};
 use halide_gcn_tools::summary::summarize;
 use halide_gcn_tools::train::TrainOptions;
 use halide_gcn_tools::train_command::{run_train, TrainCommand};
@@ -55,6 +58,28 @@ enum Command {
     Train(TrainArgs),
     /// Score the GCN and the baseline on the held-out pipelines; write the report and plot.
     Evaluate(EvaluateArgs),
+    /// Measure a fixed set of a dataset's samples again, several times, and report how much
+    /// their recorded run time moves (nothing else may run meanwhile).
+    Noise {
+        /// The dataset.
+        #[arg(long)]
+        data: PathBuf,
+        /// Samples to re-measure.
+        #[arg(long, default_value_t = 20)]
+        samples: usize,
+        /// Measurements of each.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// Timed repeats per measurement (as the collector's --repeats).
+        #[arg(long, default_value_t = 7)]
+        repeats: u32,
+        /// Working folder for rebuilt schedules.
+        #[arg(long, default_value = "target/noise")]
+        work: PathBuf,
+        /// The markdown report.
+        #[arg(long, default_value = "docs/results/noise.md")]
+        report: PathBuf,
+    },
     /// Write an untrained GCN model (random weights from a seed) as ONNX.
     InitModel {
         /// Where to write the model.
@@ -345,6 +370,45 @@ fn main() {
                 );
             }
             println!("evaluate: wrote {}", args.report.display());
+            Ok(())
+        })(),
+        Command::Noise {
+            data,
+            samples,
+            rounds,
+            repeats,
+            work,
+            report,
+        } => (|| {
+            let threads = std::thread::available_parallelism()
+                .map(|n| n.get() as u32)
+                .unwrap_or(1);
+            let cmd = NoiseCommand {
+                data,
+                samples,
+                rounds,
+                procedure: Procedure {
+                    threads,
+                    repeats,
+                    noise_threshold: f64::INFINITY,
+                },
+                work,
+                report: report.clone(),
+                command_line: format!(
+                    "halide-gcn-tools {}",
+                    std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+                ),
+            };
+            let repo = std::env::current_dir().map_err(|e| e.to_string())?;
+            let (results, median_spread) = run_noise(&repo, &cmd)?;
+            let text = noise_report(&cmd, &results, median_spread);
+            std::fs::write(&report, &text).map_err(|e| format!("{}: {e}", report.display()))?;
+            println!(
+                "noise: median relative spread of the recorded run time {:.2}% over {} samples; wrote {}",
+                100.0 * median_spread,
+                results.len(),
+                report.display()
+            );
             Ok(())
         })(),
         Command::Pack { input, output } => {

@@ -20,6 +20,9 @@ fn histogram(title: &str, buckets: &[(String, usize)]) -> String {
 
 /// The summary as text.
 pub fn summarize(samples: &[Sample]) -> Result<String, String> {
+    if samples.is_empty() {
+        return Ok("0 samples\n".into());
+    }
     let mut per_pipeline: BTreeMap<&str, Vec<&Sample>> = BTreeMap::new();
     for s in samples {
         per_pipeline.entry(&s.pipeline).or_default().push(s);

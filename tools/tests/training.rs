@@ -1,0 +1,188 @@
+//! Training and evaluation end to end on a small real dataset (tests/data/four_pipelines: 79
+//! schedules of 4 random pipelines collected on the development machine): the exported GCN
+//! agrees with the trainer under tract, training is deterministic for a seed, `evaluate`
+//! writes its report and plot, and bad datasets or splits are clear errors from the command.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use halide_gcn_tools::evaluate::{run_evaluate, EvaluateCommand, Scores};
+use halide_gcn_tools::train::TrainOptions;
+use halide_gcn_tools::train_command::{run_train, TrainCommand, PARITY_TOLERANCE};
+use halide_gcn_tools::training_set::Split;
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/four_pipelines.hgds.gz")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// With 4 pipelines, this split has one for training, one for validation and two held out.
+fn split() -> Split {
+    Split {
+        seed: 5,
+        validation_fraction: 0.3,
+        held_out_fraction: 0.3,
+    }
+}
+
+fn train_into(dir: &Path, seed: u64) -> halide_gcn_tools::train_command::TrainSummary {
+    run_train(&TrainCommand {
+        data: vec![fixture()],
+        out: dir.join("gcn.onnx"),
+        baseline_out: dir.join("baseline.safetensors"),
+        split: split(),
+        options: TrainOptions {
+            seed,
+            max_epochs: 6,
+            patience: 3,
+            ..TrainOptions::default()
+        },
+        hidden: 16,
+        layers: 2,
+        log_every: 0,
+    })
+    .unwrap_or_else(|e| panic!("training failed: {e}"))
+}
+
+fn evaluate_in(dir: &Path) -> (Scores, Scores) {
+    run_evaluate(&EvaluateCommand {
+        data: vec![fixture()],
+        model: dir.join("gcn.onnx"),
+        baseline: dir.join("baseline.safetensors"),
+        split: split(),
+        report: dir.join("model.md"),
+        plot: dir.join("scatter.png"),
+        command_line: "test".into(),
+    })
+    .unwrap_or_else(|e| panic!("evaluation failed: {e}"))
+}
+
+#[test]
+fn training_exports_a_model_tract_agrees_with_and_is_deterministic() {
+    let first = scratch("train-first");
+    let summary = train_into(&first, 3);
+    assert_eq!(
+        (summary.train_pipelines, summary.validation_pipelines, summary.held_out_pipelines),
+        (1, 1, 2)
+    );
+    assert!(summary.parity <= PARITY_TOLERANCE, "parity {}", summary.parity);
+    assert!(summary.gcn.epochs >= 1 && summary.gcn.best_epoch < summary.gcn.epochs);
+    assert!(summary.gcn.best_validation_loss.is_finite());
+
+    let (gcn, baseline) = evaluate_in(&first);
+    assert_eq!((gcn.pipelines, gcn.samples), (2, 48));
+    assert_eq!((baseline.pipelines, baseline.samples), (2, 48));
+    for s in [&gcn, &baseline] {
+        assert!(s.mape.is_finite() && s.mape >= 0.0);
+        assert!((-1.0..=1.0).contains(&s.mean_tau));
+        assert!(s.mean_regret >= 1.0 && s.worst_regret >= s.mean_regret);
+    }
+    let report = std::fs::read_to_string(first.join("model.md")).unwrap();
+    assert!(report.contains(&format!("{:.1}%", gcn.mape)), "{report}");
+    assert!(report.contains("random_pipeline seed="), "{report}");
+    let png = std::fs::read(first.join("scatter.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+
+    // The same seed again: the same model, byte for byte, and the same scores.
+    let second = scratch("train-second");
+    let again = train_into(&second, 3);
+    assert_eq!(again.gcn.history, summary.gcn.history);
+    assert_eq!(
+        std::fs::read(first.join("gcn.onnx")).unwrap(),
+        std::fs::read(second.join("gcn.onnx")).unwrap()
+    );
+    assert_eq!(evaluate_in(&second), (gcn, baseline));
+}
+
+fn tools(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_halide-gcn-tools"))
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !stderr.contains("panicked"),
+        "a panic instead of an error: {stderr}"
+    );
+    (out.status.success(), stderr)
+}
+
+fn train_on(file: &Path, extra: &[&str], dir: &Path) -> (bool, String) {
+    let out = dir.join("gcn.onnx");
+    let baseline = dir.join("baseline.safetensors");
+    let mut args = vec![
+        "train",
+        "--data",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--baseline-out",
+        baseline.to_str().unwrap(),
+        "--max-epochs",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    tools(&args)
+}
+
+#[test]
+fn bad_datasets_and_splits_are_clear_errors() {
+    let dir = scratch("bad-input");
+    let plain = dir.join("plain.hgds");
+    // An uncompressed copy of the fixture, to cut and edit.
+    let samples = halide_gcn_tools::dataset::read_dataset(&fixture()).unwrap();
+    {
+        let (mut writer, _) = halide_gcn_tools::dataset::DatasetWriter::open(&plain).unwrap();
+        for s in &samples {
+            writer.append(s).unwrap();
+        }
+    }
+    let bytes = std::fs::read(&plain).unwrap();
+
+    let truncated = dir.join("truncated.hgds");
+    std::fs::write(&truncated, &bytes[..bytes.len() - 1000]).unwrap();
+    let (ok, err) = train_on(&truncated, &[], &dir);
+    assert!(!ok && err.contains("truncated.hgds") && err.contains("truncated"), "{err}");
+
+    let other_version = dir.join("version9.hgds");
+    let mut edited = bytes.clone();
+    edited[8..12].copy_from_slice(&9u32.to_le_bytes());
+    std::fs::write(&other_version, &edited).unwrap();
+    let (ok, err) = train_on(&other_version, &[], &dir);
+    assert!(!ok && err.contains("version 9"), "{err}");
+
+    let empty = dir.join("empty.hgds");
+    std::fs::write(&empty, b"").unwrap();
+    let (ok, err) = train_on(&empty, &[], &dir);
+    assert!(!ok && err.contains("empty.hgds") && err.contains("empty"), "{err}");
+
+    let header_only = dir.join("header_only.hgds");
+    std::fs::write(&header_only, &bytes[..12]).unwrap();
+    let (ok, err) = train_on(&header_only, &[], &dir);
+    assert!(!ok && err.contains("no samples"), "{err}");
+
+    // No pipeline held out: evaluate refuses; train refuses a split without validation.
+    let (ok, err) = tools(&[
+        "evaluate",
+        "--data",
+        plain.to_str().unwrap(),
+        "--held-out-fraction",
+        "0",
+        "--model",
+        "unused.onnx",
+        "--baseline",
+        "unused.safetensors",
+    ]);
+    assert!(!ok && err.contains("held-out split") && err.contains("no pipelines"), "{err}");
+    let (ok, err) = train_on(&plain, &["--validation-fraction", "0"], &dir);
+    assert!(!ok && err.contains("no validation pipelines"), "{err}");
+    let (ok, err) = train_on(&plain, &["--held-out-fraction", "1.5"], &dir);
+    assert!(!ok && err.contains("--held-out-fraction"), "{err}");
+    assert!(!dir.join("gcn.onnx").exists(), "a failed run wrote a model");
+}
