@@ -14,6 +14,7 @@ use autoschedule_gcn::normalization::{ColumnStats, Normalization};
 use autoschedule_gcn::pipeline_features::feature_names;
 
 use crate::cost_net::{CostNet, PipelineBatch};
+use crate::training_set::Split;
 use crate::gcn_net::DenseVars;
 
 pub struct BaselineNet {
@@ -73,9 +74,16 @@ impl BaselineNet {
         ]
     }
 
-    /// Saves the parameters with the normalization they were trained with.
-    pub fn save(&self, path: &Path, normalization: &Normalization) -> Result<()> {
+    /// Saves the parameters with the normalization and the split they were trained with.
+    pub fn save(&self, path: &Path, normalization: &Normalization, split: &Split) -> Result<()> {
         let mut tensors: HashMap<String, Tensor> = HashMap::new();
+        tensors.insert(
+            "training_split".into(),
+            Tensor::new(
+                &[split.seed as f64, split.validation_fraction, split.held_out_fraction],
+                &Device::Cpu,
+            )?,
+        );
         for (key, values) in [
             ("normalization.pipeline_mean", &normalization.pipeline.mean),
             ("normalization.pipeline_std", &normalization.pipeline.std),
@@ -95,9 +103,9 @@ impl BaselineNet {
         candle_core::safetensors::save(&tensors, path)
     }
 
-    /// Loads a saved network and its normalization (for this plugin's feature names; the
-    /// column counts must match them).
-    pub fn load(path: &Path) -> Result<(Self, Normalization)> {
+    /// Loads a saved network, its normalization (for this plugin's feature names; the column
+    /// counts must match them) and the split it was trained with.
+    pub fn load(path: &Path) -> Result<(Self, Normalization, Split)> {
         let tensors = candle_core::safetensors::load(path, &Device::Cpu)?;
         let get = |name: &str| -> Result<Tensor> {
             tensors
@@ -145,7 +153,16 @@ impl BaselineNet {
                 normalization.schedule.len()
             )));
         }
-        Ok((net, normalization))
+        let split = get("training_split")?.to_vec1::<f64>()?;
+        let [seed, validation_fraction, held_out_fraction] = split[..] else {
+            return Err(candle_core::Error::Msg("`training_split` must hold 3 numbers".into()));
+        };
+        let split = Split {
+            seed: seed as u64,
+            validation_fraction,
+            held_out_fraction,
+        };
+        Ok((net, normalization, split))
     }
 
     /// Features per stage the network was built for: (pipeline, schedule).

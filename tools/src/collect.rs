@@ -355,12 +355,21 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
                     repeats: options.repeats,
                     noise_threshold: options.noise_threshold,
                 };
-                let recorded = measure(&runner, &procedure, &mut |load| {
+                let measured = measure(&runner, &procedure, &mut |load| {
                     progress.set_message(format!(
                         "{}: waiting for a quiet machine (others use {load:.2} cores)",
                         spec.id
                     ))
-                })?;
+                });
+                let recorded = match measured {
+                    Ok(r) => r,
+                    Err(e) => {
+                        report.failures += 1;
+                        progress.println(format!("collect: {} {id}: benchmark failed: {e}", spec.id));
+                        progress.inc(1);
+                        continue;
+                    }
+                };
                 progress.set_message(spec.id.clone());
                 let featurization =
                     std::fs::read(dir.join(format!("{}.featurization", spec.generator_name)))

@@ -31,7 +31,7 @@ pub fn predict_onnx(
             .set_pipeline(p.stages, &p.adjacency, &p.pipeline_features)
             .map_err(|e| format!("{}: {e}", p.id))?;
         let mut costs = Vec::with_capacity(p.schedules.len());
-        // The evaluator batches at most 64 states per run: evaluate in chunks.
+        // One evaluation per 64 states keeps the queue small.
         for chunk in p.schedules.chunks(64) {
             for s in chunk {
                 evaluator
@@ -60,12 +60,16 @@ pub fn predict_net(
         .map(|p| {
             let batch = PipelineBatch::new(p, normalization).map_err(|e| e.to_string())?;
             let log_costs = net.log_costs(&batch).map_err(|e| e.to_string())?;
-            Ok(log_costs
+            let costs: Vec<f64> = log_costs
                 .to_vec1::<f32>()
                 .map_err(|e| e.to_string())?
                 .iter()
                 .map(|l| f64::from(*l).exp())
-                .collect())
+                .collect();
+            if costs.iter().any(|c| !c.is_finite()) {
+                return Err(format!("{}: the network predicted a non-finite run time", p.id));
+            }
+            Ok(costs)
         })
         .collect()
 }
@@ -103,7 +107,13 @@ pub fn score(pipelines: &[&PipelineData], predictions: &Predictions) -> Scores {
             regrets.push(regret);
         }
     }
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let mean = |v: &[f64]| {
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
     Scores {
         pipelines: pipelines.len(),
         samples: errors.len(),
@@ -159,7 +169,7 @@ pub fn report(input: &ReportInput) -> String {
         "| model | MAPE | median APE | mean Kendall τ | top-1 regret (mean) | (geomean) | (worst) |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
-    for (name, s) in [("GCN", g), ("baseline (per-stage MLP, Adams2019 design)", b)] {
+    for (name, s) in [("GCN", g), ("baseline: per-stage MLP, no message passing", b)] {
         let _ = writeln!(
             out,
             "| {name} | {:.1}% | {:.1}% | {:.3} | {:.3} | {:.3} | {:.2} |",
@@ -210,6 +220,19 @@ pub fn write_report(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The split `train` recorded in an ONNX model's metadata (None for a model it did not write).
+fn recorded_split(model: &Path) -> Result<Option<String>, String> {
+    use prost::Message;
+    let bytes = std::fs::read(model).map_err(|e| format!("{}: {e}", model.display()))?;
+    let proto = tract_onnx::pb::ModelProto::decode(bytes.as_slice())
+        .map_err(|e| format!("{}: not an ONNX model: {e}", model.display()))?;
+    Ok(proto
+        .metadata_props
+        .iter()
+        .find(|p| p.key == crate::training_set::SPLIT_METADATA_KEY)
+        .map(|p| p.value.clone()))
+}
+
 /// The `evaluate` command's inputs.
 pub struct EvaluateCommand {
     pub data: Vec<std::path::PathBuf>,
@@ -238,8 +261,25 @@ pub fn run_evaluate(cmd: &EvaluateCommand) -> Result<(Scores, Scores), String> {
         .map_err(|e| e.to_string())?;
     let model = autoschedule_gcn::model_file::load(&source).map_err(|e| e.to_string())?;
     let description = model.description.clone();
-    let (baseline, baseline_normalization) = crate::baseline_net::BaselineNet::load(&cmd.baseline)
-        .map_err(|e| format!("{}: {e}", cmd.baseline.display()))?;
+    let (baseline, baseline_normalization, baseline_split) =
+        crate::baseline_net::BaselineNet::load(&cmd.baseline)
+            .map_err(|e| format!("{}: {e}", cmd.baseline.display()))?;
+    // Scoring pipelines a model was trained or validated on would flatter it: the split must
+    // be the one both models recorded.
+    let wanted = cmd.split.describe();
+    let recorded = recorded_split(&cmd.model)?;
+    for (file, split) in [
+        (&cmd.model, recorded.as_deref().unwrap_or(&wanted).to_string()),
+        (&cmd.baseline, baseline_split.describe()),
+    ] {
+        if split != wanted {
+            return Err(format!(
+                "{} was trained with the split `{split}`, not `{wanted}`: give evaluate the \
+                 same --split-seed and fractions as train",
+                file.display()
+            ));
+        }
+    }
     let gcn_predictions = predict_onnx(model, &held_out)?;
     let baseline_predictions = predict_net(&baseline, &baseline_normalization, &held_out)?;
     let gcn = score(&held_out, &gcn_predictions);
@@ -273,6 +313,9 @@ pub fn run_evaluate(cmd: &EvaluateCommand) -> Result<(Scores, Scores), String> {
     };
     let gcn_points = points(&gcn_predictions);
     let baseline_points = points(&baseline_predictions);
+    if let Some(dir) = cmd.plot.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
     crate::plot::scatter(
         &cmd.plot,
         "Held-out pipelines: predicted vs measured run time",
@@ -287,14 +330,17 @@ pub fn run_evaluate(cmd: &EvaluateCommand) -> Result<(Scores, Scores), String> {
             },
         ],
     )?;
-    // The report links the plot relative to itself.
+    // The report links the plot relative to itself when they share a folder.
     let plot_link = match (cmd.plot.parent(), cmd.report.parent()) {
         (Some(a), Some(b)) if a == b => cmd
             .plot
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        _ => cmd.plot.display().to_string(),
+        _ => std::path::absolute(&cmd.plot)
+            .unwrap_or_else(|_| cmd.plot.clone())
+            .display()
+            .to_string(),
     };
     let data_files: Vec<String> = cmd.data.iter().map(|d| d.display().to_string()).collect();
     let text = report(&ReportInput {

@@ -73,6 +73,9 @@ enum Command {
         /// Timed repeats per measurement (as the collector's --repeats).
         #[arg(long, default_value_t = 7)]
         repeats: u32,
+        /// Spread of the repeats that triggers measuring again (as the collector's).
+        #[arg(long, default_value_t = 0.10)]
+        noise_threshold: f64,
         /// Working folder for rebuilt schedules.
         #[arg(long, default_value = "target/noise")]
         work: PathBuf,
@@ -338,7 +341,9 @@ fn main() {
             for (name, r) in [("GCN", &summary.gcn), ("baseline", &summary.baseline)] {
                 println!(
                     "train: {name}: best validation loss {:.4} at epoch {} of {}",
-                    r.best_validation_loss, r.best_epoch, r.epochs
+                    r.best_validation_loss,
+                    r.best_epoch + 1,
+                    r.epochs
                 );
             }
             println!(
@@ -377,20 +382,18 @@ fn main() {
             samples,
             rounds,
             repeats,
+            noise_threshold,
             work,
             report,
         } => (|| {
-            let threads = std::thread::available_parallelism()
-                .map(|n| n.get() as u32)
-                .unwrap_or(1);
             let cmd = NoiseCommand {
                 data,
                 samples,
                 rounds,
                 procedure: Procedure {
-                    threads,
+                    threads: 0, // each sample's own
                     repeats,
-                    noise_threshold: f64::INFINITY,
+                    noise_threshold,
                 },
                 work,
                 report: report.clone(),

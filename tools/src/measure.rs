@@ -1,7 +1,8 @@
 //! How the collector measures one schedule's run time (and the noise report re-measures it):
-//! wait for a quiet machine, one warm-up RunGen run, then timed repeats (each RunGen's best of
-//! its own iterations); measured again when the repeats disagree by more than the threshold,
-//! or when anything else used the CPU meanwhile. The recorded run time is the fastest repeat.
+//! one warm-up RunGen run, then timed repeats (each RunGen's best of its own iterations);
+//! measured again when the repeats disagree by more than the threshold, or — after waiting for
+//! the machine to go quiet — when anything else used the CPU meanwhile. The recorded run time
+//! is the fastest repeat.
 
 use std::path::Path;
 use std::time::Duration;
@@ -17,8 +18,9 @@ pub const SLOW_RUN_MS: f64 = 200.0;
 /// noisy).
 const CONTENDED_RETRIES: usize = 3;
 
-/// How long to wait for a quiet machine before measuring anyway.
-const PATIENCE: Duration = Duration::from_secs(30 * 60);
+/// How long to wait for a quiet machine before measuring anyway (the measurement is then
+/// marked noisy).
+const PATIENCE: Duration = Duration::from_secs(10 * 60);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Procedure {
@@ -66,7 +68,9 @@ fn timed_repeats(runner: &Path, procedure: &Procedure) -> Result<(Vec<f64>, bool
     Ok((times, watch.others_cores() > QUIET_CORES))
 }
 
-/// Timed repeats taken on a quiet machine (up to [`CONTENDED_RETRIES`] tries).
+/// Timed repeats taken while nothing else ran (up to [`CONTENDED_RETRIES`] more tries, each
+/// after waiting for a quiet machine); the flag says that others used the CPU during the
+/// repeats kept.
 fn quiet_repeats(
     runner: &Path,
     procedure: &Procedure,
@@ -74,12 +78,12 @@ fn quiet_repeats(
 ) -> Result<(Vec<f64>, bool), String> {
     let mut attempt = 0;
     loop {
-        wait_until_quiet(PATIENCE, &mut *waiting);
         let (times, contended) = timed_repeats(runner, procedure)?;
         attempt += 1;
         if !contended || attempt > CONTENDED_RETRIES {
             return Ok((times, contended));
         }
+        wait_until_quiet(PATIENCE, &mut *waiting);
     }
 }
 

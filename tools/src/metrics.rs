@@ -8,7 +8,8 @@ pub fn absolute_percentage_error(predicted: f64, measured: f64) -> f64 {
 }
 
 /// Kendall's τ-b of two equally long sequences (ties in either count for neither side);
-/// `None` when fewer than two items or one side is all ties.
+/// `None` when fewer than two items, the measured side is all ties, or a value is NaN; 0 when
+/// only the predicted side is all ties (a model that cannot tell the schedules apart).
 pub fn kendall_tau(predicted: &[f64], measured: &[f64]) -> Option<f64> {
     let n = predicted.len().min(measured.len());
     if n < 2 {
@@ -30,12 +31,16 @@ pub fn kendall_tau(predicted: &[f64], measured: &[f64]) -> Option<f64> {
             }
         }
     }
-    let pairs_predicted = (concordant + discordant + ties_measured) as f64;
-    let pairs_measured = (concordant + discordant + ties_predicted) as f64;
-    if pairs_predicted == 0.0 || pairs_measured == 0.0 {
+    // Pairs the predictions (resp. the measurements) order one way or the other.
+    let untied_predicted = (concordant + discordant + ties_measured) as f64;
+    let untied_measured = (concordant + discordant + ties_predicted) as f64;
+    if untied_measured == 0.0 {
         return None;
     }
-    Some((concordant - discordant) as f64 / (pairs_predicted * pairs_measured).sqrt())
+    if untied_predicted == 0.0 {
+        return Some(0.0);
+    }
+    Some((concordant - discordant) as f64 / (untied_predicted * untied_measured).sqrt())
 }
 
 /// Measured time of the schedule predicted fastest (the first such on ties), divided by the
@@ -63,7 +68,9 @@ mod tests {
         let tau = kendall_tau(&[1.0, 3.0, 2.0, 4.0], &measured).unwrap();
         assert!((tau - 4.0 / 6.0).abs() < 1e-12);
         assert_eq!(kendall_tau(&[1.0], &[1.0]), None);
-        assert_eq!(kendall_tau(&[1.0, 1.0], &[1.0, 2.0]), None);
+        assert_eq!(kendall_tau(&[1.0, 1.0], &[1.0, 2.0]), Some(0.0));
+        assert_eq!(kendall_tau(&[1.0, 2.0], &[1.0, 1.0]), None);
+        assert_eq!(kendall_tau(&[f64::NAN, 2.0], &[1.0, 2.0]), None);
     }
 
     #[test]

@@ -95,7 +95,11 @@ pub fn run_noise(repo: &Path, cmd: &NoiseCommand) -> Result<(Vec<Remeasured>, f6
     for round in 0..cmd.rounds {
         for (k, runner) in runners.iter().enumerate() {
             eprint!("\rnoise: round {}/{}, sample {}/{}   ", round + 1, cmd.rounds, k + 1, runners.len());
-            let recorded = measure(runner, &cmd.procedure, &mut |_| {})?;
+            let procedure = Procedure {
+                threads: chosen[k].threads,
+                ..cmd.procedure
+            };
+            let recorded = measure(runner, &procedure, &mut |_| {})?;
             results[k].rounds_ms.push(recorded.run_time_ms);
             results[k].repeat_spreads.push(recorded.spread);
         }
@@ -113,15 +117,16 @@ pub fn noise_report(cmd: &NoiseCommand, results: &[Remeasured], median_spread: f
         out,
         "Written by `{}`. {} samples of `{}` (at evenly spaced ranks of run time), each \
          rebuilt from its ids (featurization identical to the recorded one) and measured {} \
-         times with the collector's procedure ({} timed RunGen runs after a warm-up, \
-         `HL_NUM_THREADS={}`, on a machine checked to be quiet), the samples interleaved \
-         round by round.\n",
+         times with the collector's procedure (a warm-up, then {} timed RunGen runs — 2 for \
+         runs over 200 ms — measured again when they spread over {:.0}%, at each sample's \
+         recorded thread count, on a machine checked to be quiet), the samples interleaved \
+         round by round. A measurement's recorded run time is its fastest run.\n",
         cmd.command_line,
         results.len(),
         cmd.data.display(),
         cmd.rounds,
         cmd.procedure.repeats,
-        cmd.procedure.threads
+        100.0 * cmd.procedure.noise_threshold
     );
     let over = results
         .iter()

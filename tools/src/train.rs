@@ -169,6 +169,14 @@ pub fn train(
             break;
         }
     }
+    if !best.0.is_finite() {
+        return Err(candle_core::Error::Msg(format!(
+            "the validation loss was never finite in {} epochs (last: training {:?}): nothing \
+             learned",
+            history.len(),
+            history.last()
+        )));
+    }
     restore(&vars, &best.2)?;
     Ok(TrainReport {
         epochs: history.len(),

@@ -6,14 +6,16 @@ use std::path::PathBuf;
 
 use autoschedule_gcn::gcn_weights::{GcnShape, GcnWeights};
 use autoschedule_gcn::model_file::load_bytes;
-use autoschedule_gcn::onnx_writer::write_model;
+use autoschedule_gcn::onnx_writer::{encode, model_proto};
 
 use crate::baseline_net::BaselineNet;
 use crate::cost_net::{CostNet, PipelineBatch};
 use crate::evaluate::{predict_net, predict_onnx};
 use crate::gcn_net::GcnNet;
 use crate::train::{train, TrainOptions, TrainReport};
-use crate::training_set::{fit_normalization, load_pipelines, PipelineData, Role, Split};
+use crate::training_set::{
+    fit_normalization, load_pipelines, PipelineData, Role, Split, SPLIT_METADATA_KEY,
+};
 
 /// Largest relative difference allowed between the trainer's and tract's predictions.
 pub const PARITY_TOLERANCE: f64 = 1e-4;
@@ -138,12 +140,17 @@ pub fn run_train(cmd: &TrainCommand) -> Result<TrainSummary, String> {
             .collect::<Vec<_>>()
             .join(", "),
         validation_set.len(),
-        gcn_report.best_epoch,
+        gcn_report.best_epoch + 1,
         gcn_report.epochs,
         gcn_report.best_validation_loss
     );
     let weights = gcn.to_weights().map_err(|e| e.to_string())?;
-    let bytes = write_model(&weights, &normalization, &description);
+    let mut proto = model_proto(&weights, &normalization, &description);
+    proto.metadata_props.push(tract_onnx::pb::StringStringEntryProto {
+        key: SPLIT_METADATA_KEY.into(),
+        value: cmd.split.describe(),
+    });
+    let bytes = encode(&proto);
 
     // Parity: tract on the exported bytes against the trainer, on pipelines it never saw.
     let check_set = if held_out.is_empty() {
@@ -155,13 +162,24 @@ pub fn run_train(cmd: &TrainCommand) -> Result<TrainSummary, String> {
     let model = std::sync::Arc::new(load_bytes(&bytes, &label).map_err(|e| e.to_string())?);
     let tract = predict_onnx(model, check_set)?;
     let trainer = predict_net(&gcn as &dyn CostNet, &normalization, check_set)?;
-    let parity = tract
-        .iter()
-        .flatten()
-        .zip(trainer.iter().flatten())
-        .map(|(a, b)| (a - b).abs() / b.abs().max(1e-30))
-        .fold(0.0, f64::max);
-    if parity > PARITY_TOLERANCE {
+    let (tract, trainer): (Vec<f64>, Vec<f64>) = (
+        tract.into_iter().flatten().collect(),
+        trainer.into_iter().flatten().collect(),
+    );
+    if tract.len() != trainer.len() {
+        return Err(format!(
+            "the exported model predicted {} schedules, the trainer {}",
+            tract.len(),
+            trainer.len()
+        ));
+    }
+    let mut parity = 0.0f64;
+    for (a, b) in tract.iter().zip(&trainer) {
+        let difference = (a - b).abs() / b.abs().max(1e-30);
+        // NaN on either side fails too.
+        parity = if difference.is_nan() { f64::NAN } else { parity.max(difference) };
+    }
+    if !(parity <= PARITY_TOLERANCE) {
         return Err(format!(
             "the exported model disagrees with the trainer: relative difference {parity:.2e} \
              (allowed {PARITY_TOLERANCE:.0e}); nothing was written"
@@ -174,7 +192,7 @@ pub fn run_train(cmd: &TrainCommand) -> Result<TrainSummary, String> {
     }
     std::fs::write(&cmd.out, &bytes).map_err(|e| format!("{}: {e}", cmd.out.display()))?;
     baseline
-        .save(&cmd.baseline_out, &normalization)
+        .save(&cmd.baseline_out, &normalization, &cmd.split)
         .map_err(|e| format!("{}: {e}", cmd.baseline_out.display()))?;
     Ok(TrainSummary {
         train_pipelines: train_set.len(),

@@ -21,6 +21,8 @@ pub struct ScheduleData {
     pub features: Vec<f32>,
     /// Recorded (fastest) run time, seconds.
     pub run_time_s: f64,
+    /// The collector's flag (repeats spread over its threshold, or others used the CPU). Such
+    /// samples are kept: their recorded time is still the fastest of the repeats.
     pub noisy: bool,
 }
 
@@ -177,7 +179,18 @@ pub struct Split {
     pub held_out_fraction: f64,
 }
 
+/// The ONNX metadata key under which `train` records its split.
+pub const SPLIT_METADATA_KEY: &str = "halide_gcn.training_split";
+
 impl Split {
+    /// How the split is recorded with a trained model.
+    pub fn describe(&self) -> String {
+        format!(
+            "seed={} validation_fraction={} held_out_fraction={}",
+            self.seed, self.validation_fraction, self.held_out_fraction
+        )
+    }
+
     pub fn role(&self, pipeline_id: &str) -> Role {
         if pipeline_id.starts_with("bench ") {
             return Role::HeldOut;
@@ -210,8 +223,12 @@ impl Split {
     }
 }
 
+/// Below this standard deviation (in log units) a column's std is raised to it: a column
+/// almost constant in training would otherwise put unseen values thousands of deviations out.
+const MIN_STD: f32 = 0.1;
+
 /// Mean and standard deviation of `ln(1 + max(x, 0))` per column over `rows` (a std of 0
-/// becomes 1: a constant column then normalizes to 0).
+/// becomes 1: a constant column then normalizes to 0; a small one becomes [`MIN_STD`]).
 fn column_stats<'a>(
     names: Vec<String>,
     rows: impl Iterator<Item = &'a [f32]>,
@@ -237,7 +254,7 @@ fn column_stats<'a>(
             let variance = (q / n - (s / n) * (s / n)).max(0.0);
             let std = variance.sqrt() as f32;
             if std > 1e-6 {
-                std
+                std.max(MIN_STD)
             } else {
                 1.0
             }

@@ -89,6 +89,19 @@ fn training_exports_a_model_tract_agrees_with_and_is_deterministic() {
     let png = std::fs::read(first.join("scatter.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 
+    // Another split would score pipelines the model trained on: refused.
+    let err = run_evaluate(&EvaluateCommand {
+        data: vec![fixture()],
+        model: first.join("gcn.onnx"),
+        baseline: first.join("baseline.safetensors"),
+        split: Split { seed: 6, ..split() },
+        report: first.join("other.md"),
+        plot: first.join("other.png"),
+        command_line: "test".into(),
+    })
+    .expect_err("evaluate accepted another split");
+    assert!(err.contains("was trained with the split"), "{err}");
+
     // The same seed again: the same model, byte for byte, and the same scores.
     let second = scratch("train-second");
     let again = train_into(&second, 3);
