@@ -13,12 +13,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::dataset::{DatasetWriter, Sample};
 use crate::outputs;
-use crate::process::run_checked;
+use crate::process::{run_checked, run_measured};
 use crate::measure::{measure, Procedure};
 use crate::toolchain::Toolchain;
 
@@ -207,6 +208,10 @@ fn generate(
     cmd
 }
 
+/// A schedule whose generator run (search and Halide's compilation) takes longer is a failure:
+/// some sampled schedules of big pipelines make Halide's lowering take tens of minutes.
+const GENERATOR_LIMIT: Duration = Duration::from_secs(10 * 60);
+
 /// Builds one schedule's runner in `dir`.
 pub fn build_schedule(
     tc: &Toolchain,
@@ -224,13 +229,19 @@ pub fn build_schedule(
         format!("autoscheduler.parallelism={threads}"),
     ];
     extra.extend(params.iter().map(|(k, v)| format!("autoscheduler.{k}={v}")));
-    run_checked(&mut generate(
-        generator,
-        spec,
-        dir,
-        "static_library,c_header,registration,featurization",
-        &extra,
-    ))?;
+    let generated = run_measured(
+        &mut generate(
+            generator,
+            spec,
+            dir,
+            "static_library,c_header,registration,featurization",
+            &extra,
+        ),
+        GENERATOR_LIMIT,
+    );
+    if let Some(failure) = generated.failure {
+        return Err(format!("the generator failed: {failure}"));
+    }
     tc.runner(dir, &spec.generator_name)
 }
 

@@ -40,8 +40,13 @@ pub struct Measured {
 /// Runs `cmd` to completion or until `limit`, measuring wall time and peak RSS.
 pub fn run_measured(cmd: &mut Command, limit: Duration) -> Measured {
     let start = Instant::now();
-    let stderr_path =
-        std::env::temp_dir().join(format!("halide-gcn-stderr-{}", std::process::id()));
+    // Unique per call: runs may be measured from several threads at once.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let stderr_path = std::env::temp_dir().join(format!(
+        "halide-gcn-stderr-{}-{call}",
+        std::process::id()
+    ));
     let stderr_file = std::fs::File::create(&stderr_path).ok();
     cmd.stdout(Stdio::null());
     if let Some(f) = stderr_file {
