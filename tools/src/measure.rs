@@ -14,6 +14,11 @@ use crate::timing::{best_ms, median, min};
 /// take seconds per run, and its exact time matters less than that it is slow.
 pub const SLOW_RUN_MS: f64 = 200.0;
 
+/// A run slower than this (ms) is not timed again: the warm-up (RunGen's best of at least
+/// three runs) is recorded. RunGen runs a schedule at least three times per process, so a
+/// 10-second schedule would otherwise cost minutes.
+pub const VERY_SLOW_RUN_MS: f64 = 1000.0;
+
 /// Measurements thrown away because others used the CPU, before one is kept anyway (marked
 /// noisy).
 const CONTENDED_RETRIES: usize = 3;
@@ -57,6 +62,9 @@ pub fn spread(samples: &[f64]) -> f64 {
 fn timed_repeats(runner: &Path, procedure: &Procedure) -> Result<(Vec<f64>, bool), String> {
     let watch = Watch::start();
     let warm_up = best_ms(runner, procedure.threads)?;
+    if warm_up > VERY_SLOW_RUN_MS {
+        return Ok((vec![warm_up], watch.others_cores() > QUIET_CORES));
+    }
     let repeats = if warm_up > SLOW_RUN_MS {
         procedure.repeats.min(2)
     } else {
