@@ -8,7 +8,9 @@
 //! time with nothing else running. Killed at any moment, the collector loses at most the
 //! sample in flight: on restart the dataset's damaged tail (if any) is cut off and the samples
 //! already there are skipped. A schedule whose output differs from the reference is a bug: it
-//! is logged to `<work>/mismatches.log` and its folder is kept as evidence.
+//! is logged to `<work>/mismatches.log` and its folder is kept as evidence. A schedule too slow
+//! to benchmark (RunGen's warm-up over a minute) is listed in `<work>/too_slow.log`, not
+//! recorded, and not tried again.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,7 +22,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::dataset::{DatasetWriter, Sample};
 use crate::outputs;
 use crate::process::{run_checked, run_measured};
-use crate::measure::{measure, Procedure};
+use crate::measure::{measure, Procedure, WARM_UP_LIMIT};
 use crate::toolchain::Toolchain;
 
 /// Which pipelines to collect.
@@ -61,6 +63,8 @@ pub struct Report {
     pub skipped: usize,
     pub mismatches: usize,
     pub failures: usize,
+    /// Schedules whose RunGen warm-up ran over the limit (not recorded).
+    pub too_slow: usize,
 }
 
 /// One pipeline: its dataset name, generator, and generator arguments.
@@ -275,12 +279,22 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
     );
     let mut report = Report::default();
     let mismatch_log = options.work.join("mismatches.log");
+    // Schedules too slow to benchmark, from earlier runs too: not tried again.
+    let too_slow_log = options.work.join("too_slow.log");
+    let mut too_slow: std::collections::HashSet<(String, String)> =
+        std::fs::read_to_string(&too_slow_log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(p, s)| (p.to_string(), s.to_string()))
+            .collect();
     for spec in &specs {
         progress.set_message(spec.id.clone());
         let pending: Vec<usize> = (0..options.schedules)
             .filter(|&k| {
                 let id = schedule_id(&schedule_params(k, options.dropout));
                 !writer.as_ref().is_some_and(|w| w.contains(&spec.id, &id))
+                    && !(writer.is_some() && too_slow.contains(&(spec.id.clone(), id)))
             })
             .collect();
         report.skipped += options.schedules - pending.len();
@@ -373,7 +387,27 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
                     ))
                 });
                 let recorded = match measured {
-                    Ok(r) => r,
+                    Ok(Some(r)) => r,
+                    Ok(None) => {
+                        report.too_slow += 1;
+                        progress.println(format!(
+                            "collect: {} {id}: too slow to benchmark (RunGen's warm-up over \
+                             {} s); not recorded, listed in {}",
+                            spec.id,
+                            WARM_UP_LIMIT.as_secs(),
+                            too_slow_log.display()
+                        ));
+                        let line = format!("{}\t{id}\n", spec.id);
+                        let _ = std::fs::OpenOptions::new()
+                            .create(true)
+                            .append(true)
+                            .open(&too_slow_log)
+                            .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+                        too_slow.insert((spec.id.clone(), id.clone()));
+                        let _ = std::fs::remove_dir_all(&dir);
+                        progress.inc(1);
+                        continue;
+                    }
                     Err(e) => {
                         report.failures += 1;
                         progress.println(format!("collect: {} {id}: benchmark failed: {e}", spec.id));

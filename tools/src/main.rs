@@ -279,8 +279,8 @@ fn main() {
             let repo = std::env::current_dir().map_err(|e| e.to_string())?;
             let report = collect(&repo, &options)?;
             println!(
-                "collect: {} samples appended, {} already there, {} output mismatches, {} failures",
-                report.appended, report.skipped, report.mismatches, report.failures
+                "collect: {} samples appended, {} already there, {} output mismatches, {} failures, {} too slow to benchmark",
+                report.appended, report.skipped, report.mismatches, report.failures, report.too_slow
             );
             if report.mismatches > 0 || report.failures > 0 {
                 return Err(format!(

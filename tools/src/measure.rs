@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::quiet::{wait_until_quiet, Watch, QUIET_CORES};
-use crate::timing::{best_ms, median, min};
+use crate::timing::{best_ms, best_ms_within, median, min};
 
 /// A run slower than this (ms) is timed twice only: a bad schedule of a random pipeline can
 /// take seconds per run, and its exact time matters less than that it is slow.
@@ -58,12 +58,22 @@ pub fn spread(samples: &[f64]) -> f64 {
     (slowest - fastest) / fastest.max(1e-12)
 }
 
-/// Warm-up plus repeats, and whether others used the CPU meanwhile.
-fn timed_repeats(runner: &Path, procedure: &Procedure) -> Result<(Vec<f64>, bool), String> {
+/// How long the warm-up RunGen process may take (it runs the pipeline at least three times):
+/// a schedule slower than that is not benchmarked at all.
+pub const WARM_UP_LIMIT: Duration = Duration::from_secs(60);
+
+/// Warm-up plus repeats, and whether others used the CPU meanwhile; `None` when the warm-up
+/// ran over [`WARM_UP_LIMIT`].
+fn timed_repeats(
+    runner: &Path,
+    procedure: &Procedure,
+) -> Result<Option<(Vec<f64>, bool)>, String> {
     let watch = Watch::start();
-    let warm_up = best_ms(runner, procedure.threads)?;
+    let Some(warm_up) = best_ms_within(runner, procedure.threads, WARM_UP_LIMIT)? else {
+        return Ok(None);
+    };
     if warm_up > VERY_SLOW_RUN_MS {
-        return Ok((vec![warm_up], watch.others_cores() > QUIET_CORES));
+        return Ok(Some((vec![warm_up], watch.others_cores() > QUIET_CORES)));
     }
     let repeats = if warm_up > SLOW_RUN_MS {
         procedure.repeats.min(2)
@@ -73,7 +83,7 @@ fn timed_repeats(runner: &Path, procedure: &Procedure) -> Result<(Vec<f64>, bool
     let times = (0..repeats.max(1))
         .map(|_| best_ms(runner, procedure.threads))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((times, watch.others_cores() > QUIET_CORES))
+    Ok(Some((times, watch.others_cores() > QUIET_CORES)))
 }
 
 /// Timed repeats taken while nothing else ran (up to [`CONTENDED_RETRIES`] more tries, each
@@ -83,38 +93,44 @@ fn quiet_repeats(
     runner: &Path,
     procedure: &Procedure,
     waiting: &mut dyn FnMut(f64),
-) -> Result<(Vec<f64>, bool), String> {
+) -> Result<Option<(Vec<f64>, bool)>, String> {
     let mut attempt = 0;
     loop {
-        let (times, contended) = timed_repeats(runner, procedure)?;
+        let Some((times, contended)) = timed_repeats(runner, procedure)? else {
+            return Ok(None);
+        };
         attempt += 1;
         if !contended || attempt > CONTENDED_RETRIES {
-            return Ok((times, contended));
+            return Ok(Some((times, contended)));
         }
         wait_until_quiet(PATIENCE, &mut *waiting);
     }
 }
 
 /// Measures a runner; `waiting` hears the others' load whenever the machine is not quiet.
+/// `None`: too slow to benchmark (the warm-up ran over [`WARM_UP_LIMIT`]).
 pub fn measure(
     runner: &Path,
     procedure: &Procedure,
     waiting: &mut dyn FnMut(f64),
-) -> Result<Recorded, String> {
-    let (mut times, mut contended) = quiet_repeats(runner, procedure, waiting)?;
+) -> Result<Option<Recorded>, String> {
+    let Some((mut times, mut contended)) = quiet_repeats(runner, procedure, waiting)? else {
+        return Ok(None);
+    };
     let slow = times.iter().any(|&t| t > SLOW_RUN_MS);
     if spread(&times) > procedure.noise_threshold && !slow {
-        let (again, again_contended) = quiet_repeats(runner, procedure, waiting)?;
-        if spread(&again) < spread(&times) {
-            times = again;
-            contended = again_contended;
+        if let Some((again, again_contended)) = quiet_repeats(runner, procedure, waiting)? {
+            if spread(&again) < spread(&times) {
+                times = again;
+                contended = again_contended;
+            }
         }
     }
-    Ok(Recorded {
+    Ok(Some(Recorded {
         run_time_ms: min(&times),
         median_ms: median(&times),
         spread: spread(&times),
         repeats: times.len() as u32,
         noisy: contended || spread(&times) > procedure.noise_threshold,
-    })
+    }))
 }

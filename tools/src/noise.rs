@@ -99,7 +99,12 @@ pub fn run_noise(repo: &Path, cmd: &NoiseCommand) -> Result<(Vec<Remeasured>, f6
                 threads: chosen[k].threads,
                 ..cmd.procedure
             };
-            let recorded = measure(runner, &procedure, &mut |_| {})?;
+            let recorded = measure(runner, &procedure, &mut |_| {})?.ok_or_else(|| {
+                format!(
+                    "`{} | {}` is too slow to benchmark now",
+                    chosen[k].pipeline, chosen[k].schedule
+                )
+            })?;
             results[k].rounds_ms.push(recorded.run_time_ms);
             results[k].repeat_spreads.push(recorded.spread);
         }

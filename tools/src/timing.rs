@@ -4,21 +4,22 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
-use crate::process::run_checked;
+use crate::process::{run_checked, run_checked_within};
 
-/// Best milliseconds per iteration of one RunGen benchmark run.
-pub fn best_ms(runner: &Path, threads: u32) -> Result<f64, String> {
-    let out = run_checked(
-        Command::new(runner)
-            .env("HL_NUM_THREADS", threads.to_string())
-            .args([
-                "--benchmarks=all",
-                "--estimate_all",
-                "--parsable_output",
-                "--benchmark_min_time=0.1",
-            ]),
-    )?;
+fn benchmark_command(runner: &Path, threads: u32) -> Command {
+    let mut cmd = Command::new(runner);
+    cmd.env("HL_NUM_THREADS", threads.to_string()).args([
+        "--benchmarks=all",
+        "--estimate_all",
+        "--parsable_output",
+        "--benchmark_min_time=0.1",
+    ]);
+    cmd
+}
+
+fn parse_best_ms(out: &str) -> Result<f64, String> {
     out.lines()
         .find_map(|l| {
             let mut words = l.split_whitespace();
@@ -26,6 +27,20 @@ pub fn best_ms(runner: &Path, threads: u32) -> Result<f64, String> {
             (words.next()? == "BEST_TIME_MSEC_PER_ITER").then(|| words.next()?.parse().ok())?
         })
         .ok_or_else(|| format!("no BEST_TIME_MSEC_PER_ITER in:\n{out}"))
+}
+
+/// Best milliseconds per iteration of one RunGen benchmark run.
+pub fn best_ms(runner: &Path, threads: u32) -> Result<f64, String> {
+    parse_best_ms(&run_checked(&mut benchmark_command(runner, threads))?)
+}
+
+/// As [`best_ms`], or `None` when the RunGen process took longer than `limit` (it runs the
+/// pipeline at least three times).
+pub fn best_ms_within(runner: &Path, threads: u32, limit: Duration) -> Result<Option<f64>, String> {
+    match run_checked_within(&mut benchmark_command(runner, threads), limit)? {
+        Some(out) => parse_best_ms(&out).map(Some),
+        None => Ok(None),
+    }
 }
 
 pub fn min(samples: &[f64]) -> f64 {
