@@ -5,9 +5,25 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Makes the child die with the thread that starts it (Linux `PR_SET_PDEATHSIG`): a collector
+/// killed mid-run must not leave a benchmark or a compiler running behind it (a later run would
+/// wait for it to go quiet). We always wait for our children on the thread that started them.
+fn dies_with_parent(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
+}
+
 /// Runs a command; an error carries its stderr.
 pub fn run_checked(cmd: &mut Command) -> Result<String, String> {
-    let out = cmd
+    let out = dies_with_parent(cmd)
         .output()
         .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if !out.status.success() {
@@ -24,7 +40,7 @@ pub fn run_checked(cmd: &mut Command) -> Result<String, String> {
 /// [`run_checked`]. (Its output must fit a pipe's buffer: it is read after the exit.)
 pub fn run_checked_within(cmd: &mut Command, limit: Duration) -> Result<Option<String>, String> {
     use std::io::Read;
-    let mut child = cmd
+    let mut child = dies_with_parent(cmd)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -89,7 +105,7 @@ pub fn run_measured(cmd: &mut Command, limit: Duration) -> Measured {
     if let Some(f) = stderr_file {
         cmd.stderr(f);
     }
-    let child = match cmd.spawn() {
+    let child = match dies_with_parent(cmd).spawn() {
         Ok(c) => c,
         Err(e) => {
             return Measured {
