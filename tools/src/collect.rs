@@ -48,6 +48,8 @@ pub struct Options {
     pub jobs: usize,
     /// Timed repeats per schedule (after one warm-up run).
     pub repeats: u32,
+    /// RunGen's `--benchmark_min_time` per repeat, seconds.
+    pub min_time_s: f64,
     /// Relative spread above which a schedule is measured again, and marked noisy if it stays.
     pub noise_threshold: f64,
     /// Check outputs only, record nothing (for testing the generator).
@@ -378,6 +380,7 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
                 let procedure = Procedure {
                     threads: options.threads,
                     repeats: options.repeats,
+                    min_time_s: options.min_time_s,
                     noise_threshold: options.noise_threshold,
                 };
                 let measured = measure(&runner, &procedure, &mut |load| {

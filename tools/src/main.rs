@@ -76,6 +76,9 @@ enum Command {
         /// Spread of the repeats that triggers measuring again (as the collector's).
         #[arg(long, default_value_t = 0.10)]
         noise_threshold: f64,
+        /// RunGen's --benchmark_min_time per repeat (as the collector's).
+        #[arg(long, default_value_t = 0.03)]
+        benchmark_min_time: f64,
         /// Working folder for rebuilt schedules.
         #[arg(long, default_value = "target/noise")]
         work: PathBuf,
@@ -130,6 +133,10 @@ struct CollectArgs {
     /// machine the run time varies more between processes than within one).
     #[arg(long, default_value_t = 7)]
     repeats: u32,
+    /// RunGen's --benchmark_min_time per repeat (seconds). Short: on this machine the time
+    /// varies between processes far more than within one, so processes are what count.
+    #[arg(long, default_value_t = 0.03)]
+    benchmark_min_time: f64,
     /// Relative spread that triggers re-measuring (and marks the sample noisy if it stays).
     #[arg(long, default_value_t = 0.10)]
     noise_threshold: f64,
@@ -257,6 +264,7 @@ impl CollectArgs {
             }),
             jobs: self.jobs,
             repeats: self.repeats,
+            min_time_s: self.benchmark_min_time,
             noise_threshold: self.noise_threshold,
             check_only: self.check_only,
             work: self.work,
@@ -383,6 +391,7 @@ fn main() {
             rounds,
             repeats,
             noise_threshold,
+            benchmark_min_time,
             work,
             report,
         } => (|| {
@@ -393,6 +402,7 @@ fn main() {
                 procedure: Procedure {
                     threads: 0, // each sample's own
                     repeats,
+                    min_time_s: benchmark_min_time,
                     noise_threshold,
                 },
                 work,

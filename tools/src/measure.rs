@@ -33,6 +33,8 @@ pub struct Procedure {
     pub threads: u32,
     /// Timed repeats after the warm-up.
     pub repeats: u32,
+    /// RunGen's `--benchmark_min_time` per repeat, seconds.
+    pub min_time_s: f64,
     /// Relative spread of the repeats above which the schedule is measured again, and marked
     /// noisy if it stays above.
     pub noise_threshold: f64,
@@ -69,7 +71,7 @@ fn timed_repeats(
     procedure: &Procedure,
 ) -> Result<Option<(Vec<f64>, bool)>, String> {
     let watch = Watch::start();
-    let Some(warm_up) = best_ms_within(runner, procedure.threads, WARM_UP_LIMIT)? else {
+    let Some(warm_up) = best_ms_within(runner, procedure.threads, procedure.min_time_s, WARM_UP_LIMIT)? else {
         return Ok(None);
     };
     if warm_up > VERY_SLOW_RUN_MS {
@@ -81,7 +83,7 @@ fn timed_repeats(
         procedure.repeats
     };
     let times = (0..repeats.max(1))
-        .map(|_| best_ms(runner, procedure.threads))
+        .map(|_| best_ms(runner, procedure.threads, procedure.min_time_s))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Some((times, watch.others_cores() > QUIET_CORES)))
 }

@@ -122,8 +122,8 @@ pub fn noise_report(cmd: &NoiseCommand, results: &[Remeasured], median_spread: f
         out,
         "Written by `{}`. {} samples of `{}` (at evenly spaced ranks of run time), each \
          rebuilt from its ids (featurization identical to the recorded one) and measured {} \
-         times with the collector's procedure (a warm-up, then {} timed RunGen runs — 2 for \
-         runs over 200 ms — measured again when they spread over {:.0}%, at each sample's \
+         times with the collector's procedure (a warm-up, then {} timed RunGen processes of \
+         `--benchmark_min_time={}` — 2 for runs over 200 ms — measured again when they spread over {:.0}%, at each sample's \
          recorded thread count, on a machine checked to be quiet), the samples interleaved \
          round by round. A measurement's recorded run time is its fastest run.\n",
         cmd.command_line,
@@ -131,6 +131,7 @@ pub fn noise_report(cmd: &NoiseCommand, results: &[Remeasured], median_spread: f
         cmd.data.display(),
         cmd.rounds,
         cmd.procedure.repeats,
+        cmd.procedure.min_time_s,
         100.0 * cmd.procedure.noise_threshold
     );
     let over = results

@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use crate::process::{run_checked, run_checked_within};
 
-fn benchmark_command(runner: &Path, threads: u32) -> Command {
+/// RunGen's `--benchmark_min_time` of the benchmark harness (seconds).
+pub const HARNESS_MIN_TIME_S: f64 = 0.1;
+
+fn benchmark_command(runner: &Path, threads: u32, min_time_s: f64) -> Command {
     let mut cmd = Command::new(runner);
-    cmd.env("HL_NUM_THREADS", threads.to_string()).args([
-        "--benchmarks=all",
-        "--estimate_all",
-        "--parsable_output",
-        "--benchmark_min_time=0.1",
-    ]);
+    cmd.env("HL_NUM_THREADS", threads.to_string())
+        .args(["--benchmarks=all", "--estimate_all", "--parsable_output"])
+        .arg(format!("--benchmark_min_time={min_time_s}"));
     cmd
 }
 
@@ -29,15 +29,21 @@ fn parse_best_ms(out: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("no BEST_TIME_MSEC_PER_ITER in:\n{out}"))
 }
 
-/// Best milliseconds per iteration of one RunGen benchmark run.
-pub fn best_ms(runner: &Path, threads: u32) -> Result<f64, String> {
-    parse_best_ms(&run_checked(&mut benchmark_command(runner, threads))?)
+/// Best milliseconds per iteration of one RunGen benchmark run (RunGen runs the pipeline at
+/// least three times, and for at least `min_time_s` seconds).
+pub fn best_ms(runner: &Path, threads: u32, min_time_s: f64) -> Result<f64, String> {
+    parse_best_ms(&run_checked(&mut benchmark_command(runner, threads, min_time_s))?)
 }
 
 /// As [`best_ms`], or `None` when the RunGen process took longer than `limit` (it runs the
 /// pipeline at least three times).
-pub fn best_ms_within(runner: &Path, threads: u32, limit: Duration) -> Result<Option<f64>, String> {
-    match run_checked_within(&mut benchmark_command(runner, threads), limit)? {
+pub fn best_ms_within(
+    runner: &Path,
+    threads: u32,
+    min_time_s: f64,
+    limit: Duration,
+) -> Result<Option<f64>, String> {
+    match run_checked_within(&mut benchmark_command(runner, threads, min_time_s), limit)? {
         Some(out) => parse_best_ms(&out).map(Some),
         None => Ok(None),
     }

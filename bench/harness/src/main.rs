@@ -288,7 +288,7 @@ fn run(args: &Args) -> Result<(), String> {
             for scheduler in &args.schedulers {
                 let result = entry.schedulers.get_mut(scheduler).unwrap();
                 if let Some(runner) = &result.runner {
-                    match timing::best_ms(runner, threads) {
+                    match timing::best_ms(runner, threads, timing::HARNESS_MIN_TIME_S) {
                         Ok(ms) => result.samples_ms.push(ms),
                         Err(e) => result.failure = Some(e),
                     }
