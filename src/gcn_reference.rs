@@ -11,9 +11,14 @@ fn relu(x: f32) -> f32 {
 }
 
 /// A stage's cost from the head's output: `exp(min(z, HEAD_LOG_CEILING))` (the same formula
-/// the ONNX graph uses), times the output scale.
+/// the ONNX graph uses: a NaN stays NaN), times the output scale.
 pub fn stage_cost_of(z: f32, output_scale: f32) -> f32 {
-    z.min(HEAD_LOG_CEILING).exp() * output_scale
+    let capped = if z > HEAD_LOG_CEILING {
+        HEAD_LOG_CEILING
+    } else {
+        z
+    };
+    capped.exp() * output_scale
 }
 
 fn dense(x: ArrayView2<f32>, layer: &Dense) -> Array2<f32> {

@@ -216,7 +216,14 @@ pub fn model_proto(
     // Head: each stage's log cost, capped (so that exp stays finite), exponentiated and
     // scaled to seconds, summed over the stages.
     let head = g.dense(&h, "head.weight", "head.bias", "head");
-    let capped = g.node("Min", &[&head, "head_log_ceiling"], "head.capped");
+    // Where(z > ceiling, ceiling, z) rather than Min: a NaN must stay NaN (and be refused by
+    // the evaluator), where Min would turn it into the ceiling.
+    let over = g.node("Greater", &[&head, "head_log_ceiling"], "head.over");
+    let capped = g.node(
+        "Where",
+        &[&over, "head_log_ceiling", &head],
+        "head.capped",
+    );
     let positive = g.node("Exp", &[&capped], "head.exp");
     let scaled = g.node("Mul", &[&positive, "output_scale"], "head.scaled");
     g.node_with(

@@ -77,6 +77,11 @@ fn random_adjacency(rng: &mut ChaCha8Rng, n: usize) -> Vec<f32> {
     a
 }
 
+/// Relative tolerance of tract against the reference. The head exponentiates a log cost, so a
+/// rounding difference δ in the log (summation order of f32 matrix products, |z| up to ~25 with
+/// random weights) is a relative difference δ in the cost.
+const PARITY: f64 = 1e-4;
+
 #[test]
 fn tract_on_the_written_onnx_matches_the_reference_forward_pass() {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -114,13 +119,13 @@ fn tract_on_the_written_onnx_matches_the_reference_forward_pass() {
                 let relative = (g - *w as f64).abs() / (*w as f64).abs().max(1e-30);
                 worst = worst.max(relative);
                 assert!(
-                    relative <= 1e-5,
+                    relative <= PARITY,
                     "N={n} B={b} state {k}: tract {g}, reference {w} (relative {relative:e})"
                 );
             }
             for (g, w) in got_stages.iter().zip(want_stages.iter()) {
                 let relative = ((g - w).abs() / w.abs().max(1e-30)) as f64;
-                assert!(relative <= 1e-5, "N={n} B={b}: stage cost {g} vs {w}");
+                assert!(relative <= PARITY, "N={n} B={b}: stage cost {g} vs {w}");
             }
         }
     }
