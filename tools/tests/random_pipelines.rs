@@ -25,6 +25,7 @@ fn a_slice_of_seeds_builds_schedules_and_matches_the_reference() {
         threads: 2,
         jobs: 2,
         repeats: 1,
+        min_time_s: 0.03,
         noise_threshold: 0.05,
         check_only: true,
         work: repo.join("target/tools-tests/random-slice"),
