@@ -9,12 +9,10 @@ use candle_core::{Device, Result, Tensor, Var, D};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use autoschedule_gcn::features::SCHEDULE_FEATURE_NAMES;
 use autoschedule_gcn::normalization::{ColumnStats, Normalization};
-use autoschedule_gcn::pipeline_features::feature_names;
 
 use crate::cost_net::{CostNet, PipelineBatch};
-use crate::training_set::Split;
+use crate::training_set::{plugin_feature_names, Split};
 use crate::gcn_net::DenseVars;
 
 pub struct BaselineNet {
@@ -138,12 +136,10 @@ impl BaselineNet {
             }
             Ok(ColumnStats { names, mean, std })
         };
+        let (pipeline_names, schedule_names) = plugin_feature_names();
         let normalization = Normalization {
-            pipeline: column(feature_names(), "pipeline")?,
-            schedule: column(
-                SCHEDULE_FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
-                "schedule",
-            )?,
+            pipeline: column(pipeline_names, "pipeline")?,
+            schedule: column(schedule_names, "schedule")?,
         };
         let (p, s) = net.feature_counts()?;
         if p != normalization.pipeline.len() || s != normalization.schedule.len() {

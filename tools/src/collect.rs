@@ -251,6 +251,15 @@ pub fn build_schedule(
     tc.runner(dir, &spec.generator_name)
 }
 
+/// Appends a line to a log file (best effort: a log that cannot be written loses the line only).
+fn append_line(path: &Path, line: &str) {
+    let _ = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+}
+
 /// Runs the collector.
 pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
     let tc = match &options.plugin {
@@ -361,11 +370,7 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
                     let line =
                         format!("{} {id}: {diff} (evidence in {})\n", spec.id, dir.display());
                     progress.println(format!("collect: MISMATCH {line}"));
-                    let _ = std::fs::OpenOptions::new()
-                        .create(true)
-                        .append(true)
-                        .open(&mismatch_log)
-                        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+                    append_line(&mismatch_log, &line);
                     progress.inc(1);
                     continue;
                 }
@@ -400,12 +405,7 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
                             WARM_UP_LIMIT.as_secs(),
                             too_slow_log.display()
                         ));
-                        let line = format!("{}\t{id}\n", spec.id);
-                        let _ = std::fs::OpenOptions::new()
-                            .create(true)
-                            .append(true)
-                            .open(&too_slow_log)
-                            .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+                        append_line(&too_slow_log, &format!("{}\t{id}\n", spec.id));
                         too_slow.insert((spec.id.clone(), id.clone()));
                         let _ = std::fs::remove_dir_all(&dir);
                         progress.inc(1);

@@ -54,7 +54,8 @@ impl PipelineData {
     }
 }
 
-fn plugin_feature_names() -> (Vec<String>, Vec<String>) {
+/// This plugin's (pipeline, schedule) feature names.
+pub fn plugin_feature_names() -> (Vec<String>, Vec<String>) {
     (
         feature_names(),
         SCHEDULE_FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
