@@ -24,7 +24,7 @@ use autoschedule_gcn::pipeline_features::feature_names;
 use halide_gcn_tools::collect::{collect, Options, Pipelines};
 use halide_gcn_tools::dataset::{read_dataset, write_compressed};
 use halide_gcn_tools::evaluate::{run_evaluate, EvaluateCommand};
-use halide_gcn_tools::measure::Procedure;
+use halide_gcn_tools::measure::{Procedure, DEFAULT_NOISE_THRESHOLD};
 use halide_gcn_tools::noise::{noise_report, run_noise, NoiseCommand};
 use halide_gcn_tools::summary::summarize;
 use halide_gcn_tools::train::TrainOptions;
@@ -74,7 +74,7 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         repeats: u32,
         /// Spread of the repeats that triggers measuring again (as the collector's).
-        #[arg(long, default_value_t = 0.10)]
+        #[arg(long, default_value_t = DEFAULT_NOISE_THRESHOLD)]
         noise_threshold: f64,
         /// RunGen's --benchmark_min_time per repeat (as the collector's).
         #[arg(long, default_value_t = 0.03)]
@@ -91,15 +91,8 @@ enum Command {
         /// Where to write the model.
         #[arg(long, default_value = "models/gcn.onnx")]
         out: PathBuf,
-        /// Seed of the random weights.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Hidden width.
-        #[arg(long, default_value_t = 64)]
-        hidden: usize,
-        /// Graph-convolution layers.
-        #[arg(long, default_value_t = 3)]
-        layers: usize,
+        #[command(flatten)]
+        network: NetworkArgs,
     },
 }
 
@@ -138,7 +131,7 @@ struct CollectArgs {
     #[arg(long, default_value_t = 0.03)]
     benchmark_min_time: f64,
     /// Relative spread that triggers re-measuring (and marks the sample noisy if it stays).
-    #[arg(long, default_value_t = 0.10)]
+    #[arg(long, default_value_t = DEFAULT_NOISE_THRESHOLD)]
     noise_threshold: f64,
     /// Only check every schedule's output against the reference; record nothing.
     #[arg(long)]
@@ -184,6 +177,20 @@ impl SplitArgs {
     }
 }
 
+/// The networks' shape and initial weights (the same for `init-model` and `train`).
+#[derive(clap::Args)]
+struct NetworkArgs {
+    /// Seed of the initial weights (and, for `train`, of the order of training).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Hidden width (of both networks, for `train`).
+    #[arg(long, default_value_t = 64)]
+    hidden: usize,
+    /// Graph-convolution layers of the GCN.
+    #[arg(long, default_value_t = 3)]
+    layers: usize,
+}
+
 #[derive(clap::Args)]
 struct TrainArgs {
     /// Dataset files (random pipelines, and the bench pipelines' file: always held out).
@@ -197,15 +204,8 @@ struct TrainArgs {
     baseline_out: PathBuf,
     #[command(flatten)]
     split: SplitArgs,
-    /// Seed of the initial weights and the order of training.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Hidden width of both networks.
-    #[arg(long, default_value_t = 64)]
-    hidden: usize,
-    /// Graph-convolution layers of the GCN.
-    #[arg(long, default_value_t = 3)]
-    layers: usize,
+    #[command(flatten)]
+    network: NetworkArgs,
     #[arg(long, default_value_t = 400)]
     max_epochs: usize,
     /// Epochs without a better validation loss before stopping.
@@ -276,12 +276,9 @@ impl CollectArgs {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::InitModel {
-            out,
-            seed,
-            hidden,
-            layers,
-        } => init_model(&out, seed, hidden, layers),
+        Command::InitModel { out, network } => {
+            init_model(&out, network.seed, network.hidden, network.layers)
+        }
         Command::Collect(args) => (|| {
             let options = args.options()?;
             let repo = std::env::current_dir().map_err(|e| e.to_string())?;
@@ -325,7 +322,7 @@ fn main() {
         })(),
         Command::Train(args) => (|| {
             let options = TrainOptions {
-                seed: args.seed,
+                seed: args.network.seed,
                 max_epochs: args.max_epochs,
                 patience: args.patience,
                 learning_rate: args.learning_rate,
@@ -338,8 +335,8 @@ fn main() {
                 baseline_out: args.baseline_out.clone(),
                 split: args.split.split()?,
                 options,
-                hidden: args.hidden,
-                layers: args.layers,
+                hidden: args.network.hidden,
+                layers: args.network.layers,
                 log_every: args.log_every,
             })?;
             println!(

@@ -19,6 +19,10 @@ pub const SLOW_RUN_MS: f64 = 200.0;
 /// 10-second schedule would otherwise cost minutes.
 pub const VERY_SLOW_RUN_MS: f64 = 1000.0;
 
+/// The collector's default relative spread of the repeats above which a schedule is measured
+/// again (and marked noisy if it stays above).
+pub const DEFAULT_NOISE_THRESHOLD: f64 = 0.10;
+
 /// Measurements thrown away because others used the CPU, before one is kept anyway (marked
 /// noisy).
 const CONTENDED_RETRIES: usize = 3;

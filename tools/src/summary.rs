@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use autoschedule_gcn::featurization::Featurization;
 
 use crate::dataset::Sample;
+use crate::measure::DEFAULT_NOISE_THRESHOLD;
 use crate::timing::median;
 
 fn histogram(title: &str, buckets: &[(String, usize)]) -> String {
@@ -99,12 +100,78 @@ pub fn summarize(samples: &[Sample]) -> Result<String, String> {
         median(&ranges)
     );
     let spreads: Vec<f64> = samples.iter().map(|s| s.spread).collect();
+    let full_repeats = samples.iter().map(|s| s.repeats).max().unwrap_or(0);
     out += &format!(
-        "noise: median relative spread over repeats {:.2}% ({} repeats each); {} samples ({:.1}%) marked noisy\n",
+        "noise: median relative spread over repeats {:.2}% (up to {} repeats each)\n",
         100.0 * median(&spreads),
-        samples.first().map(|s| s.repeats).unwrap_or(0),
-        samples.iter().filter(|s| s.noisy).count(),
-        100.0 * samples.iter().filter(|s| s.noisy).count() as f64 / samples.len().max(1) as f64
+        full_repeats,
     );
+    out += &noise_causes(samples, full_repeats);
     Ok(out)
+}
+
+/// Why samples are marked noisy, told apart from what each sample keeps: a sample timed fewer
+/// times (a slow run, not measured again) whose repeats disagree; a fully timed one whose
+/// repeats still disagreed by more than the collector's default threshold after measuring
+/// again; and one whose repeats agree, so it was marked because others used the CPU.
+fn noise_causes(samples: &[Sample], full_repeats: u32) -> String {
+    let noisy: Vec<&Sample> = samples.iter().filter(|s| s.noisy).collect();
+    let slow = noisy.iter().filter(|s| s.repeats < full_repeats).count();
+    let spread = noisy
+        .iter()
+        .filter(|s| s.repeats == full_repeats && s.spread > DEFAULT_NOISE_THRESHOLD)
+        .count();
+    let contended = noisy.len() - slow - spread;
+    let percent = |n: usize| 100.0 * n as f64 / samples.len() as f64;
+    format!(
+        "marked noisy: {} samples ({:.1}%): {} ({:.1}%) slow runs timed fewer times, \
+         {} ({:.1}%) spread over {:.0}% after measuring again, {} ({:.1}%) others used the CPU\n",
+        noisy.len(),
+        percent(noisy.len()),
+        slow,
+        percent(slow),
+        spread,
+        percent(spread),
+        100.0 * DEFAULT_NOISE_THRESHOLD,
+        contended,
+        percent(contended),
+    )
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(repeats: u32, spread: f64, noisy: bool) -> Sample {
+        Sample {
+            pipeline: "random_pipeline seed=0".into(),
+            schedule: format!("s{repeats}-{spread}-{noisy}"),
+            run_time_ms: 1.0,
+            median_ms: 1.0,
+            spread,
+            repeats,
+            threads: 2,
+            noisy,
+            machine: "test".into(),
+            featurization: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn noisy_samples_are_told_apart_by_cause() {
+        let samples = [
+            sample(7, 0.02, false),
+            sample(7, 0.25, true),  // spread stayed high
+            sample(7, 0.03, true),  // repeats agree: contention
+            sample(2, 0.15, true),  // slow run, timed twice
+            sample(1, 0.0, false),  // very slow run, warm-up only
+        ];
+        let text = noise_causes(&samples, 7);
+        assert_eq!(
+            text,
+            "marked noisy: 3 samples (60.0%): 1 (20.0%) slow runs timed fewer times, \
+             1 (20.0%) spread over 10% after measuring again, 1 (20.0%) others used the CPU\n"
+        );
+    }
 }
