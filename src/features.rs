@@ -6,7 +6,9 @@
 //! Values are raw counts, extents and bytes; models log-scale them. An inlined stage has all
 //! zeros except `inlined`: its work is counted in its consumers (`inlined_ops`).
 
-use crate::bounds::RootBounds;
+use std::collections::BTreeMap;
+
+use crate::bounds::{RootBounds, Span};
 use crate::dag::Dag;
 use crate::expr::Rational;
 use crate::loop_nest::{LoopNest, Placement, Site};
@@ -205,6 +207,96 @@ fn dense_along(jacobian: &[Vec<Option<Rational>>], l: usize) -> Option<bool> {
     Some(dense)
 }
 
+/// What a stage reads from one computed producer (or input): the box one realization of the
+/// stage reads, and the box one innermost run (one tile) reads.
+struct ProducerRead {
+    producer: usize,
+    realization: Vec<Span>,
+    run: Vec<Span>,
+}
+
+/// Stage `s`'s reads from computed producers, given its loops over one realization and over
+/// one tile. Inlined producers are read through: the region of an inlined Func that `s` needs
+/// becomes its loops, and its own footprints on its producers apply to those, down to the
+/// first computed Func on every path. Regions reaching a Func along several paths are merged
+/// first (Funcs are visited consumers first), so a lattice of inlined Funcs costs one visit
+/// per Func.
+fn reads_through_inlined(
+    dag: &Dag,
+    nest: &LoopNest,
+    s: usize,
+    realization_loops: &[Span],
+    tile_loops: &[Span],
+) -> Vec<ProducerRead> {
+    let eval = |pairs: &[crate::dag::BoundPair], loops: &[Span]| -> Vec<Span> {
+        let symbols: Vec<i64> = loops.iter().flat_map(|l| [l.min, l.max]).collect();
+        let none = || String::new();
+        pairs
+            .iter()
+            .map(|pair| {
+                Span::new(
+                    pair.min.eval(&symbols, &none).unwrap_or(0),
+                    pair.max.eval(&symbols, &none).unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    let merge = |into: &mut Vec<Span>, add: Vec<Span>| {
+        if into.is_empty() {
+            *into = add;
+        } else {
+            for (a, b) in into.iter_mut().zip(add) {
+                *a = a.union(&b);
+            }
+        }
+    };
+    // Per producer Func: (realization box, run box), merged over every path to it.
+    let mut needed: BTreeMap<usize, (Vec<Span>, Vec<Span>)> = BTreeMap::new();
+    let add_reads_of =
+        |stage: usize,
+         realization: &[Span],
+         run: &[Span],
+         needed: &mut BTreeMap<usize, (Vec<Span>, Vec<Span>)>| {
+            for &e in &dag.edges_into_stage[stage] {
+                let p = dag.raw.edges[e].producer as usize;
+                let entry = needed.entry(p).or_default();
+                merge(&mut entry.0, eval(&dag.footprints[e], realization));
+                merge(&mut entry.1, eval(&dag.footprints[e], run));
+            }
+        };
+    add_reads_of(s, realization_loops, tile_loops, &mut needed);
+    let inlined = |f: usize| nest.choice(f).map(|c| c.placement) == Some(Placement::Inline);
+    let mut reads = Vec::new();
+    // Consumers have higher Func indices than their producers: expand from the top down.
+    while let Some((f, (realization, run))) = needed.pop_last() {
+        if !inlined(f) {
+            reads.push(ProducerRead {
+                producer: f,
+                realization,
+                run,
+            });
+            continue;
+        }
+        // An inlined Func has only its pure stage, whose loops are its dimensions.
+        let ps = dag.stages_of(f).start;
+        let loops_of = |region: &[Span]| -> Vec<Span> {
+            dag.stage(ps)
+                .loops
+                .iter()
+                .map(|lp| {
+                    region
+                        .get(lp.pure_dim.max(0) as usize)
+                        .copied()
+                        .unwrap_or(Span::new(0, 0))
+                })
+                .collect()
+        };
+        add_reads_of(ps, &loops_of(&realization), &loops_of(&run), &mut needed);
+    }
+    reads.sort_by_key(|r| r.producer);
+    reads
+}
+
 /// Features of every stage of a complete nest.
 pub fn schedule_features(
     dag: &Dag,
@@ -321,52 +413,35 @@ pub fn schedule_features(
                 .unwrap_or(1.0)
                 * bytes_per_point;
 
-            // Loads from computed producers (inlined ones read through to theirs).
+            // Loads from computed producers; an inlined producer is read through to what it
+            // reads (its footprints composed with the consumer's).
             let tile_points: f64 = tiling.tile.iter().map(|&t| t.max(1) as f64).product();
-            for &e in &dag.edges_into_stage[s] {
-                let edge = &dag.raw.edges[e];
-                let p = edge.producer as usize;
-                if nest.choice(p).map(|c| c.placement) == Some(Placement::Inline) {
-                    continue;
-                }
-                let p_bytes = dag.bytes_per_point(p) as f64;
-                // What one realization reads (all its productions, when it slides).
-                let symbols: Vec<i64> = bounds.realization_loops[s]
-                    .iter()
-                    .flat_map(|l| [l.min, l.max])
-                    .collect();
-                let footprint: Vec<crate::bounds::Span> = dag.footprints[e]
-                    .iter()
-                    .map(|pair| {
-                        let none = || String::new();
-                        let min = pair.min.eval(&symbols, &none).unwrap_or(0);
-                        let max = pair.max.eval(&symbols, &none).unwrap_or(0);
-                        crate::bounds::Span::new(min, max)
-                    })
-                    .collect();
-                let tile_symbols: Vec<i64> = loops
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(l, span)| [span.min, (span.min + run_extent(l) - 1).min(span.max)])
-                    .collect();
-                if let Some(pair) = dag.footprints[e].first() {
-                    let none = || String::new();
-                    let min = pair.min.eval(&tile_symbols, &none).unwrap_or(0);
-                    let max = pair.max.eval(&tile_symbols, &none).unwrap_or(0);
-                    let run = (max - min + 1).max(1) as f64 * p_bytes;
+            let tile_loops: Vec<Span> = loops
+                .iter()
+                .enumerate()
+                .map(|(l, span)| Span::new(span.min, (span.min + run_extent(l) - 1).min(span.max)))
+                .collect();
+            for read in
+                reads_through_inlined(dag, nest, s, &bounds.realization_loops[s], &tile_loops)
+            {
+                let p_bytes = dag.bytes_per_point(read.producer) as f64;
+                if let Some(first) = read.run.first() {
+                    let run = first.extent().max(1) as f64 * p_bytes;
                     row.read_run_bytes = if row.read_run_bytes == 0.0 {
                         run
                     } else {
                         row.read_run_bytes.min(run)
                     };
                 }
-                row.unique_bytes_read_per_realization += points(&footprint) * p_bytes;
-                row.unique_lines_read_per_realization += lines(&footprint, p_bytes);
-                row.allocation_bytes_read_per_realization += points(&bounds.region[p]) * p_bytes;
+                let footprint = &read.realization;
+                row.unique_bytes_read_per_realization += points(footprint) * p_bytes;
+                row.unique_lines_read_per_realization += lines(footprint, p_bytes);
+                row.allocation_bytes_read_per_realization +=
+                    points(&bounds.region[read.producer]) * p_bytes;
                 // Per inner tile: the footprint scaled by the tile's share of the production.
                 let share = (tile_points / row.points_computed_per_realization.max(1.0)).min(1.0);
-                row.bytes_read_per_tile += points(&footprint) * p_bytes * share;
-                row.lines_read_per_tile += lines(&footprint, p_bytes) * share;
+                row.bytes_read_per_tile += points(footprint) * p_bytes * share;
+                row.lines_read_per_tile += lines(footprint, p_bytes) * share;
             }
             if let Some((v, _)) = tiling.vector {
                 for jacobian in &dag.load_jacobians[s] {

@@ -5,8 +5,10 @@
 //! known ([`LoopNest::placements`]). Expanding a state for Func `f` makes one child per option:
 //! inline `f` (when legal), or compute it at root or at a site of an enclosing consumer stage
 //! (storage there or one loop out, sliding), each with every candidate tiling of its pure stage
-//! ([`candidate_tilings`], subtiled blocks included at root unless `disable_subtiling`);
-//! update stages take the default tiling. Each child is completed (undecided producers at root
+//! ([`candidate_tilings`], subtiled blocks included at root unless `disable_subtiling`) and
+//! its update stages at the default tiling, plus one child per candidate tiling of the update
+//! stages (register blocks of reductions: a reduction's tile loops sit inside its RVars), the
+//! pure stage tiled alike where it can be. Each child is completed (undecided producers at root
 //! with the default tiling), its bounds and features computed, and the whole generation is
 //! costed in one batch by the [`CostModel`]; the `beam_size` cheapest distinct children survive.
 //! With `memory_limit`, children whose estimated peak memory exceeds it rank after every child
@@ -35,7 +37,7 @@ use crate::cost_model::CostModel;
 use crate::dag::Dag;
 use crate::error::Result;
 use crate::features::{schedule_features, StageFeatures};
-use crate::loop_nest::{FuncChoice, LoopNest, Placement};
+use crate::loop_nest::{FuncChoice, LoopNest, Placement, StageTiling};
 use crate::memory::peak_bytes;
 use crate::nest_bounds::nest_bounds;
 use crate::params::Params;
@@ -99,10 +101,20 @@ fn expand(
         });
         let bounds = nest_bounds(dag, &complete(dag, root, &probe, params), root)?;
         let stages: Vec<usize> = dag.stages_of(f).collect();
-        let updates: Vec<_> = stages[1..]
+        let default_updates: Vec<StageTiling> = stages[1..]
             .iter()
             .map(|&s| default_tiling(dag, s, &bounds.loops[s], at_root, params.parallelism))
             .collect();
+        let mut add_child = |pure: StageTiling, updates: &[StageTiling]| {
+            let mut child = state.clone();
+            let mut tilings = vec![pure];
+            tilings.extend(updates.iter().cloned());
+            child.choices[f] = Some(FuncChoice {
+                placement,
+                stages: tilings,
+            });
+            children.push(child);
+        };
         for tiling in candidate_tilings(
             dag,
             stages[0],
@@ -111,17 +123,82 @@ fn expand(
             params.parallelism,
             !params.disable_subtiling,
         ) {
-            let mut child = state.clone();
-            let mut tilings = vec![tiling];
-            tilings.extend(updates.iter().cloned());
-            child.choices[f] = Some(FuncChoice {
-                placement,
-                stages: tilings,
-            });
-            children.push(child);
+            add_child(tiling, &default_updates);
+        }
+        // Update stages tiled too: tiles of a reduction's pure loops sit inside its RVars, so
+        // their small innermost loops unroll into register blocks. The j-th candidate of every
+        // update stage makes one child, the pure stage tiled like the first update where its
+        // candidates allow it, else by default.
+        let update_candidates: Vec<Vec<StageTiling>> = stages[1..]
+            .iter()
+            .map(|&s| {
+                candidate_tilings(dag, s, &bounds.loops[s], at_root, params.parallelism, false)
+            })
+            .collect();
+        let rounds = update_candidates.iter().map(Vec::len).max().unwrap_or(0);
+        let pure_candidates = if rounds > 0 {
+            candidate_tilings(
+                dag,
+                stages[0],
+                &bounds.loops[stages[0]],
+                at_root,
+                params.parallelism,
+                false,
+            )
+        } else {
+            Vec::new()
+        };
+        for j in 0..rounds {
+            let updates: Vec<StageTiling> = update_candidates
+                .iter()
+                .zip(&default_updates)
+                .map(|(candidates, default)| candidates.get(j).unwrap_or(default).clone())
+                .collect();
+            if updates == default_updates {
+                continue;
+            }
+            let pure = pure_tiling_like(dag, stages[0], stages[1], &updates[0], &pure_candidates)
+                .unwrap_or_else(|| {
+                    default_tiling(
+                        dag,
+                        stages[0],
+                        &bounds.loops[stages[0]],
+                        at_root,
+                        params.parallelism,
+                    )
+                });
+            add_child(pure, &updates);
         }
     }
     Ok(children)
+}
+
+/// The candidate tiling of pure stage `pure` with the tile extents that `update` (a tiling of
+/// update stage `update_stage` of the same Func) gives the same dimensions, if there is one.
+fn pure_tiling_like(
+    dag: &Dag,
+    pure: usize,
+    update_stage: usize,
+    update: &StageTiling,
+    candidates: &[StageTiling],
+) -> Option<StageTiling> {
+    let tile_of_dim = |stage: usize, tiling: &StageTiling| -> Vec<(i32, i64)> {
+        let mut dims: Vec<(i32, i64)> = dag
+            .stage(stage)
+            .loops
+            .iter()
+            .zip(&tiling.tile)
+            .filter(|(l, _)| !l.is_rvar)
+            .map(|(l, &t)| (l.pure_dim, t))
+            .collect();
+        dims.sort();
+        dims
+    };
+    let wanted = tile_of_dim(update_stage, update);
+    candidates
+        .iter()
+        .find(|t| t.block.is_none() && tile_of_dim(pure, t) == wanted)
+        .cloned()
 }
 
 /// Features of a complete nest.

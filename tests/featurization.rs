@@ -75,6 +75,42 @@ fn blur_featurization_round_trips_with_the_expected_values() {
 }
 
 #[test]
+fn reads_through_an_inlined_producer_count_as_reads_of_what_it_reads() {
+    // Sampled schedules of the blur; in those that inline input_im (a wrapper of the input
+    // buffer), blur_x loads the input buffer through it: every point of blur_x reads at least
+    // its own float pixel, so its footprint is at least 4 bytes per point it computes.
+    let mut inlined = 0;
+    for seed in ["1", "2", "3", "4", "5", "6", "7", "8"] {
+        let params = [
+            ("beam_size", "1"),
+            ("random_dropout", "50"),
+            ("random_dropout_seed", seed),
+        ];
+        let dir = check_gcn_matches_reference("separable_blur", &params, &["featurization"]);
+        let f = Featurization::from_bytes(
+            &std::fs::read(dir.join("separable_blur.featurization")).unwrap(),
+        )
+        .unwrap();
+        let s = &f.schedule_feature_names;
+        let value = |stage: usize, name: &str| f.stages[stage].schedule_features[column(s, name)];
+        assert_eq!(f.stages[1].name, "blur_x");
+        if value(0, "inlined") == 1.0 {
+            inlined += 1;
+            let points = value(1, "points_computed_per_realization");
+            let read = value(1, "unique_bytes_read_per_realization");
+            assert!(
+                read >= 4.0 * points && value(1, "bytes_read_per_tile") > 0.0,
+                "seed {seed}: blur_x reads {read} bytes for {points} points through inlined input_im"
+            );
+        }
+    }
+    assert!(
+        inlined > 0,
+        "no sampled schedule inlined input_im: the check above never ran"
+    );
+}
+
+#[test]
 fn update_stages_are_chained_in_the_stage_graph() {
     let f = Featurization::from_bytes(&emitted("multi_update")).unwrap();
     let order: Vec<(String, String)> = f
