@@ -219,11 +219,7 @@ pub fn model_proto(
     // Where(z > ceiling, ceiling, z) rather than Min: a NaN must stay NaN (and be refused by
     // the evaluator), where Min would turn it into the ceiling.
     let over = g.node("Greater", &[&head, "head_log_ceiling"], "head.over");
-    let capped = g.node(
-        "Where",
-        &[&over, "head_log_ceiling", &head],
-        "head.capped",
-    );
+    let capped = g.node("Where", &[&over, "head_log_ceiling", &head], "head.capped");
     let positive = g.node("Exp", &[&capped], "head.exp");
     let scaled = g.node("Mul", &[&positive, "output_scale"], "head.scaled");
     g.node_with(

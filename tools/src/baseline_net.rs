@@ -12,8 +12,8 @@ use rand_chacha::ChaCha8Rng;
 use autoschedule_gcn::normalization::{ColumnStats, Normalization};
 
 use crate::cost_net::{CostNet, PipelineBatch};
-use crate::training_set::{plugin_feature_names, Split};
 use crate::gcn_net::DenseVars;
+use crate::training_set::{plugin_feature_names, Split};
 
 pub struct BaselineNet {
     pipeline_encoder: DenseVars,
@@ -78,7 +78,11 @@ impl BaselineNet {
         tensors.insert(
             "training_split".into(),
             Tensor::new(
-                &[split.seed as f64, split.validation_fraction, split.held_out_fraction],
+                &[
+                    split.seed as f64,
+                    split.validation_fraction,
+                    split.held_out_fraction,
+                ],
                 &Device::Cpu,
             )?,
         );
@@ -151,7 +155,9 @@ impl BaselineNet {
         }
         let split = get("training_split")?.to_vec1::<f64>()?;
         let [seed, validation_fraction, held_out_fraction] = split[..] else {
-            return Err(candle_core::Error::Msg("`training_split` must hold 3 numbers".into()));
+            return Err(candle_core::Error::Msg(
+                "`training_split` must hold 3 numbers".into(),
+            ));
         };
         let split = Split {
             seed: seed as u64,
@@ -180,7 +186,10 @@ impl CostNet for BaselineNet {
         let hp = self.pipeline_encoder.apply(&batch.pipeline)?.relu()?; // [N, H]
         let hs = self.schedule_encoder.apply(&batch.schedules)?.relu()?; // [B, N, H]
         let (n, h) = hp.dims2()?;
-        let joined = Tensor::cat(&[&hp.unsqueeze(0)?.broadcast_as((b, n, h))?, &hs], D::Minus1)?;
+        let joined = Tensor::cat(
+            &[&hp.unsqueeze(0)?.broadcast_as((b, n, h))?, &hs],
+            D::Minus1,
+        )?;
         let x = self.hidden[0].apply(&joined)?.relu()?;
         let x = self.hidden[1].apply(&x)?.relu()?;
         self.head

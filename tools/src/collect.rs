@@ -20,9 +20,9 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::dataset::{DatasetWriter, Sample};
+use crate::measure::{measure, Procedure, WARM_UP_LIMIT};
 use crate::outputs;
 use crate::process::{run_checked, run_measured};
-use crate::measure::{measure, Procedure, WARM_UP_LIMIT};
 use crate::toolchain::Toolchain;
 
 /// Which pipelines to collect.
@@ -413,7 +413,8 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
                     }
                     Err(e) => {
                         report.failures += 1;
-                        progress.println(format!("collect: {} {id}: benchmark failed: {e}", spec.id));
+                        progress
+                            .println(format!("collect: {} {id}: benchmark failed: {e}", spec.id));
                         progress.inc(1);
                         continue;
                     }

@@ -44,8 +44,7 @@ impl PipelineBatch {
             normalization.schedule.apply(&mut rows);
             schedules.extend(rows);
         }
-        let adjacency =
-            ArrayView2::from_shape((n, n), &data.adjacency).expect("N x N adjacency");
+        let adjacency = ArrayView2::from_shape((n, n), &data.adjacency).expect("N x N adjacency");
         let (m_in, m_out) = message_matrices(adjacency);
         let log_run_time_host: Vec<f32> = data
             .schedules
@@ -76,7 +75,11 @@ pub trait CostNet {
     fn log_costs(&self, batch: &PipelineBatch) -> Result<Tensor> {
         let z = self.log_stage_costs(batch)?;
         let peak = z.max_keepdim(D::Minus1)?.detach();
-        let total = z.broadcast_sub(&peak)?.exp()?.sum_keepdim(D::Minus1)?.log()?;
+        let total = z
+            .broadcast_sub(&peak)?
+            .exp()?
+            .sum_keepdim(D::Minus1)?
+            .log()?;
         (total + peak)?
             .squeeze(D::Minus1)?
             .affine(1.0, f64::from(self.output_scale()).ln())

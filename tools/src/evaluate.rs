@@ -38,11 +38,7 @@ pub fn predict_onnx(
                     .enqueue(&s.features)
                     .map_err(|e| format!("{} {}: {e}", p.id, s.id))?;
             }
-            costs.extend_from_slice(
-                evaluator
-                    .evaluate()
-                    .map_err(|e| format!("{}: {e}", p.id))?,
-            );
+            costs.extend_from_slice(evaluator.evaluate().map_err(|e| format!("{}: {e}", p.id))?);
         }
         out.push(costs);
     }
@@ -67,7 +63,10 @@ pub fn predict_net(
                 .map(|l| f64::from(*l).exp())
                 .collect();
             if costs.iter().any(|c| !c.is_finite()) {
-                return Err(format!("{}: the network predicted a non-finite run time", p.id));
+                return Err(format!(
+                    "{}: the network predicted a non-finite run time",
+                    p.id
+                ));
             }
             Ok(costs)
         })
@@ -169,7 +168,10 @@ pub fn report(input: &ReportInput) -> String {
         "| model | MAPE | median APE | mean Kendall τ | top-1 regret (mean) | (geomean) | (worst) |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
-    for (name, s) in [("GCN", g), ("baseline: per-stage MLP, no message passing", b)] {
+    for (name, s) in [
+        ("GCN", g),
+        ("baseline: per-stage MLP, no message passing", b),
+    ] {
         let _ = writeln!(
             out,
             "| {name} | {:.1}% | {:.1}% | {:.3} | {:.3} | {:.3} | {:.2} |",
@@ -269,7 +271,10 @@ pub fn run_evaluate(cmd: &EvaluateCommand) -> Result<(Scores, Scores), String> {
     let wanted = cmd.split.describe();
     let recorded = recorded_split(&cmd.model)?;
     for (file, split) in [
-        (&cmd.model, recorded.as_deref().unwrap_or(&wanted).to_string()),
+        (
+            &cmd.model,
+            recorded.as_deref().unwrap_or(&wanted).to_string(),
+        ),
         (&cmd.baseline, baseline_split.describe()),
     ] {
         if split != wanted {

@@ -18,7 +18,11 @@ pub struct DenseVars {
 pub(crate) fn var_of(array: &Array2<f32>) -> Result<Var> {
     let (rows, cols) = array.dim();
     let values: Vec<f32> = array.iter().copied().collect();
-    Var::from_tensor(&Tensor::from_vec(values, (rows, cols), &candle_core::Device::Cpu)?)
+    Var::from_tensor(&Tensor::from_vec(
+        values,
+        (rows, cols),
+        &candle_core::Device::Cpu,
+    )?)
 }
 
 pub(crate) fn array_of(var: &Var) -> Result<Array2<f32>> {

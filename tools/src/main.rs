@@ -162,7 +162,8 @@ struct SplitArgs {
 impl SplitArgs {
     fn split(&self) -> Result<Split, String> {
         let fractions = [self.validation_fraction, self.held_out_fraction];
-        if fractions.iter().any(|f| !(0.0..1.0).contains(f)) || fractions.iter().sum::<f64>() >= 1.0 {
+        if fractions.iter().any(|f| !(0.0..1.0).contains(f)) || fractions.iter().sum::<f64>() >= 1.0
+        {
             return Err(format!(
                 "--validation-fraction and --held-out-fraction must be in [0, 1) and leave \
                  pipelines to train on, got {} and {}",
@@ -360,10 +361,7 @@ fn main() {
             Ok(())
         })(),
         Command::Evaluate(args) => (|| {
-            let command_line = std::env::args()
-                .skip(1)
-                .collect::<Vec<_>>()
-                .join(" ");
+            let command_line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
             let (gcn, baseline) = run_evaluate(&EvaluateCommand {
                 data: args.data,
                 model: args.model,

@@ -70,12 +70,15 @@ pub const WARM_UP_LIMIT: Duration = Duration::from_secs(60);
 
 /// Warm-up plus repeats, and whether others used the CPU meanwhile; `None` when the warm-up
 /// ran over [`WARM_UP_LIMIT`].
-fn timed_repeats(
-    runner: &Path,
-    procedure: &Procedure,
-) -> Result<Option<(Vec<f64>, bool)>, String> {
+fn timed_repeats(runner: &Path, procedure: &Procedure) -> Result<Option<(Vec<f64>, bool)>, String> {
     let watch = Watch::start();
-    let Some(warm_up) = best_ms_within(runner, procedure.threads, procedure.min_time_s, WARM_UP_LIMIT)? else {
+    let Some(warm_up) = best_ms_within(
+        runner,
+        procedure.threads,
+        procedure.min_time_s,
+        WARM_UP_LIMIT,
+    )?
+    else {
         return Ok(None);
     };
     if warm_up > VERY_SLOW_RUN_MS {

@@ -56,7 +56,10 @@ pub fn run_noise(repo: &Path, cmd: &NoiseCommand) -> Result<(Vec<Remeasured>, f6
     }
     let all = read_dataset(&cmd.data)?;
     if all.is_empty() {
-        return Err(format!("{}: the dataset has no samples", cmd.data.display()));
+        return Err(format!(
+            "{}: the dataset has no samples",
+            cmd.data.display()
+        ));
     }
     let chosen = pick_samples(&all, cmd.samples);
     let tc = Toolchain::locate(repo, &cmd.work)?;
@@ -94,7 +97,13 @@ pub fn run_noise(repo: &Path, cmd: &NoiseCommand) -> Result<(Vec<Remeasured>, f6
         .collect();
     for round in 0..cmd.rounds {
         for (k, runner) in runners.iter().enumerate() {
-            eprint!("\rnoise: round {}/{}, sample {}/{}   ", round + 1, cmd.rounds, k + 1, runners.len());
+            eprint!(
+                "\rnoise: round {}/{}, sample {}/{}   ",
+                round + 1,
+                cmd.rounds,
+                k + 1,
+                runners.len()
+            );
             let procedure = Procedure {
                 threads: chosen[k].threads,
                 ..cmd.procedure
@@ -143,10 +152,20 @@ pub fn noise_report(cmd: &NoiseCommand, results: &[Remeasured], median_spread: f
         "**Median relative spread of the recorded run time: {:.2}%** (target ≤ 3%: {}); {} of \
          {} samples above 3%. Median spread of the repeats within one measurement: {:.2}%.\n",
         100.0 * median_spread,
-        if median_spread <= 0.03 { "met" } else { "**not met**" },
+        if median_spread <= 0.03 {
+            "met"
+        } else {
+            "**not met**"
+        },
         over,
         results.len(),
-        100.0 * median(&results.iter().flat_map(|r| r.repeat_spreads.iter().copied()).collect::<Vec<_>>())
+        100.0
+            * median(
+                &results
+                    .iter()
+                    .flat_map(|r| r.repeat_spreads.iter().copied())
+                    .collect::<Vec<_>>()
+            )
     );
     let _ = writeln!(
         out,

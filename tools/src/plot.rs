@@ -75,7 +75,11 @@ pub fn scatter(path: &Path, title: &str, series: &[Series]) -> Result<(), String
         .map_err(|e| error(&e))?
         .label("predicted = measured")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK));
-    let colours = [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44)];
+    let colours = [
+        RGBColor(31, 119, 180),
+        RGBColor(214, 39, 40),
+        RGBColor(44, 160, 44),
+    ];
     for (k, s) in series.iter().enumerate() {
         let colour = colours[k % colours.len()];
         chart

@@ -96,10 +96,8 @@ pub fn run_measured(cmd: &mut Command, limit: Duration) -> Measured {
     // Unique per call: runs may be measured from several threads at once.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let stderr_path = std::env::temp_dir().join(format!(
-        "halide-gcn-stderr-{}-{call}",
-        std::process::id()
-    ));
+    let stderr_path =
+        std::env::temp_dir().join(format!("halide-gcn-stderr-{}-{call}", std::process::id()));
     let stderr_file = std::fs::File::create(&stderr_path).ok();
     cmd.stdout(Stdio::null());
     if let Some(f) = stderr_file {

@@ -168,7 +168,10 @@ mod tests {
             .collect();
         let ticks = |i: usize| fields[i].parse::<f64>().expect("a tick count");
         let child_seconds = (ticks(11) + ticks(12)) / clock_ticks_per_second();
-        assert!(child_seconds > 0.05, "the child hardly ran: {child_seconds} s");
+        assert!(
+            child_seconds > 0.05,
+            "the child hardly ran: {child_seconds} s"
+        );
         assert!(
             load * wall >= 0.8 * child_seconds - 2.0 / clock_ticks_per_second(),
             "a spinning process that used {child_seconds} s counted as {} s of others",

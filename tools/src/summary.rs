@@ -138,7 +138,6 @@ fn noise_causes(samples: &[Sample], full_repeats: u32) -> String {
     )
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,10 +161,10 @@ mod tests {
     fn noisy_samples_are_told_apart_by_cause() {
         let samples = [
             sample(7, 0.02, false),
-            sample(7, 0.25, true),  // spread stayed high
-            sample(7, 0.03, true),  // repeats agree: contention
-            sample(2, 0.15, true),  // slow run, timed twice
-            sample(1, 0.0, false),  // very slow run, warm-up only
+            sample(7, 0.25, true), // spread stayed high
+            sample(7, 0.03, true), // repeats agree: contention
+            sample(2, 0.15, true), // slow run, timed twice
+            sample(1, 0.0, false), // very slow run, warm-up only
         ];
         let text = noise_causes(&samples, 7);
         assert_eq!(

@@ -32,7 +32,9 @@ fn parse_best_ms(out: &str) -> Result<f64, String> {
 /// Best milliseconds per iteration of one RunGen benchmark run (RunGen runs the pipeline at
 /// least three times, and for at least `min_time_s` seconds).
 pub fn best_ms(runner: &Path, threads: u32, min_time_s: f64) -> Result<f64, String> {
-    parse_best_ms(&run_checked(&mut benchmark_command(runner, threads, min_time_s))?)
+    parse_best_ms(&run_checked(&mut benchmark_command(
+        runner, threads, min_time_s,
+    ))?)
 }
 
 /// As [`best_ms`], or `None` when the RunGen process took longer than `limit` (it runs the

@@ -58,7 +58,9 @@ pub fn pipeline_loss(
     let weight_sum: f32 = weights.iter().sum();
     let weights = Tensor::from_vec(weights, b, &Device::Cpu)?;
     let error = (&predicted - &batch.log_run_time)?;
-    let regression = (error.sqr()? * weights)?.sum_all()?.affine(1.0 / f64::from(weight_sum), 0.0)?;
+    let regression = (error.sqr()? * weights)?
+        .sum_all()?
+        .affine(1.0 / f64::from(weight_sum), 0.0)?;
     if ranking_weight == 0.0 || b < 2 {
         return Ok(regression);
     }

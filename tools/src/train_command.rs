@@ -104,8 +104,14 @@ pub fn run_train(cmd: &TrainCommand) -> Result<TrainSummary, String> {
     let mut initial = GcnWeights::random(shape, cmd.options.seed);
     initial.output_scale = scale;
     let gcn = GcnNet::from_weights(&initial).map_err(|e| e.to_string())?;
-    let gcn_report = train(&gcn, &train_batches, &validation_batches, &cmd.options, log("gcn"))
-        .map_err(|e| format!("training the GCN: {e}"))?;
+    let gcn_report = train(
+        &gcn,
+        &train_batches,
+        &validation_batches,
+        &cmd.options,
+        log("gcn"),
+    )
+    .map_err(|e| format!("training the GCN: {e}"))?;
 
     let baseline = BaselineNet::new(
         shape.pipeline_features,
@@ -146,10 +152,12 @@ pub fn run_train(cmd: &TrainCommand) -> Result<TrainSummary, String> {
     );
     let weights = gcn.to_weights().map_err(|e| e.to_string())?;
     let mut proto = model_proto(&weights, &normalization, &description);
-    proto.metadata_props.push(tract_onnx::pb::StringStringEntryProto {
-        key: SPLIT_METADATA_KEY.into(),
-        value: cmd.split.describe(),
-    });
+    proto
+        .metadata_props
+        .push(tract_onnx::pb::StringStringEntryProto {
+            key: SPLIT_METADATA_KEY.into(),
+            value: cmd.split.describe(),
+        });
     let bytes = encode(&proto);
 
     // Parity: tract on the exported bytes against the trainer, on pipelines it never saw.
@@ -177,7 +185,11 @@ pub fn run_train(cmd: &TrainCommand) -> Result<TrainSummary, String> {
     for (a, b) in tract.iter().zip(&trainer) {
         let difference = (a - b).abs() / b.abs().max(1e-30);
         // NaN on either side fails too.
-        parity = if difference.is_nan() { f64::NAN } else { parity.max(difference) };
+        parity = if difference.is_nan() {
+            f64::NAN
+        } else {
+            parity.max(difference)
+        };
     }
     if !(parity <= PARITY_TOLERANCE) {
         return Err(format!(

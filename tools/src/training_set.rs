@@ -58,7 +58,10 @@ impl PipelineData {
 pub fn plugin_feature_names() -> (Vec<String>, Vec<String>) {
     (
         feature_names(),
-        SCHEDULE_FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
+        SCHEDULE_FEATURE_NAMES
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
     )
 }
 
@@ -122,7 +125,11 @@ pub fn load_pipelines(files: &[PathBuf]) -> Result<Vec<PipelineData>, String> {
                 .iter()
                 .flat_map(|s| s.schedule_features.iter().copied())
                 .collect();
-            if features.iter().chain(&pipeline_features).any(|v| !v.is_finite()) {
+            if features
+                .iter()
+                .chain(&pipeline_features)
+                .any(|v| !v.is_finite())
+            {
                 return Err(format!("{}: a feature is not finite", at()));
             }
             let schedule = ScheduleData {
@@ -230,10 +237,7 @@ const MIN_STD: f32 = 0.1;
 
 /// Mean and standard deviation of `ln(1 + max(x, 0))` per column over `rows` (a std of 0
 /// becomes 1: a constant column then normalizes to 0; a small one becomes [`MIN_STD`]).
-fn column_stats<'a>(
-    names: Vec<String>,
-    rows: impl Iterator<Item = &'a [f32]>,
-) -> ColumnStats {
+fn column_stats<'a>(names: Vec<String>, rows: impl Iterator<Item = &'a [f32]>) -> ColumnStats {
     let k = names.len();
     let mut sum = vec![0.0f64; k];
     let mut square = vec![0.0f64; k];
@@ -271,9 +275,7 @@ pub fn fit_normalization(pipelines: &[&PipelineData]) -> Normalization {
     let s = schedule_names.len();
     let pipeline = column_stats(
         pipeline_names,
-        pipelines
-            .iter()
-            .flat_map(|d| d.pipeline_features.chunks(p)),
+        pipelines.iter().flat_map(|d| d.pipeline_features.chunks(p)),
     );
     let schedule = column_stats(
         schedule_names,
@@ -296,15 +298,27 @@ mod tests {
             validation_fraction: 0.15,
             held_out_fraction: 0.15,
         };
-        let ids: Vec<String> = (0..2000).map(|k| format!("random_pipeline seed={k}")).collect();
+        let ids: Vec<String> = (0..2000)
+            .map(|k| format!("random_pipeline seed={k}"))
+            .collect();
         let roles: Vec<Role> = ids.iter().map(|id| split.role(id)).collect();
         let count = |r: Role| roles.iter().filter(|&&x| x == r).count();
         // About 15% / 15% / 70% (binomial, 2000 draws: well within +-3%).
-        assert!((240..=360).contains(&count(Role::HeldOut)), "{}", count(Role::HeldOut));
+        assert!(
+            (240..=360).contains(&count(Role::HeldOut)),
+            "{}",
+            count(Role::HeldOut)
+        );
         assert!((240..=360).contains(&count(Role::Validation)));
-        assert_eq!(roles, ids.iter().map(|id| split.role(id)).collect::<Vec<_>>());
+        assert_eq!(
+            roles,
+            ids.iter().map(|id| split.role(id)).collect::<Vec<_>>()
+        );
         let other = Split { seed: 8, ..split };
-        assert_ne!(roles, ids.iter().map(|id| other.role(id)).collect::<Vec<_>>());
+        assert_ne!(
+            roles,
+            ids.iter().map(|id| other.role(id)).collect::<Vec<_>>()
+        );
         assert_eq!(split.role("bench harris"), Role::HeldOut);
     }
 

@@ -68,10 +68,18 @@ fn training_exports_a_model_tract_agrees_with_and_is_deterministic() {
     let first = scratch("train-first");
     let summary = train_into(&first, 3);
     assert_eq!(
-        (summary.train_pipelines, summary.validation_pipelines, summary.held_out_pipelines),
+        (
+            summary.train_pipelines,
+            summary.validation_pipelines,
+            summary.held_out_pipelines
+        ),
         (1, 1, 2)
     );
-    assert!(summary.parity <= PARITY_TOLERANCE, "parity {}", summary.parity);
+    assert!(
+        summary.parity <= PARITY_TOLERANCE,
+        "parity {}",
+        summary.parity
+    );
     assert!(summary.gcn.epochs >= 1 && summary.gcn.best_epoch < summary.gcn.epochs);
     assert!(summary.gcn.best_validation_loss.is_finite());
 
@@ -161,7 +169,10 @@ fn bad_datasets_and_splits_are_clear_errors() {
     let truncated = dir.join("truncated.hgds");
     std::fs::write(&truncated, &bytes[..bytes.len() - 1000]).unwrap();
     let (ok, err) = train_on(&truncated, &[], &dir);
-    assert!(!ok && err.contains("truncated.hgds") && err.contains("truncated"), "{err}");
+    assert!(
+        !ok && err.contains("truncated.hgds") && err.contains("truncated"),
+        "{err}"
+    );
 
     let other_version = dir.join("version9.hgds");
     let mut edited = bytes.clone();
@@ -173,7 +184,10 @@ fn bad_datasets_and_splits_are_clear_errors() {
     let empty = dir.join("empty.hgds");
     std::fs::write(&empty, b"").unwrap();
     let (ok, err) = train_on(&empty, &[], &dir);
-    assert!(!ok && err.contains("empty.hgds") && err.contains("empty"), "{err}");
+    assert!(
+        !ok && err.contains("empty.hgds") && err.contains("empty"),
+        "{err}"
+    );
 
     let header_only = dir.join("header_only.hgds");
     std::fs::write(&header_only, &bytes[..12]).unwrap();
@@ -192,7 +206,10 @@ fn bad_datasets_and_splits_are_clear_errors() {
         "--baseline",
         "unused.safetensors",
     ]);
-    assert!(!ok && err.contains("held-out split") && err.contains("no pipelines"), "{err}");
+    assert!(
+        !ok && err.contains("held-out split") && err.contains("no pipelines"),
+        "{err}"
+    );
     let (ok, err) = train_on(&plain, &["--validation-fraction", "0"], &dir);
     assert!(!ok && err.contains("no validation pipelines"), "{err}");
     let (ok, err) = train_on(&plain, &["--held-out-fraction", "1.5"], &dir);
