@@ -195,8 +195,12 @@ impl Rational {
         self.num == 0
     }
 
-    fn add(self, o: Rational) -> Rational {
+    pub fn add(self, o: Rational) -> Rational {
         Rational::new(self.num * o.den + o.num * self.den, self.den * o.den)
+    }
+
+    pub fn mul(self, o: Rational) -> Rational {
+        self.scale(o.num, o.den)
     }
 
     fn scale(self, num: i64, den: i64) -> Rational {

@@ -188,6 +188,76 @@ fn ops_per_point(
     (own, inlined)
 }
 
+/// A load's Jacobian: `[callee dim][loop]`, `None` where a slope is unknown.
+type Jacobian = Vec<Vec<Option<Rational>>>;
+
+/// The Jacobian over a consumer's loops of a load that an inlined Func makes: `inner` is the
+/// load over the inlined Func's pure stage `ps` (whose loops are its dimensions), `call` the
+/// consumer's call of the inlined Func over the consumer's loops.
+fn compose(dag: &Dag, ps: usize, inner: &Jacobian, call: &Jacobian) -> Jacobian {
+    let consumer_loops = call.first().map(Vec::len).unwrap_or(0);
+    let p_loops = &dag.stage(ps).loops;
+    inner
+        .iter()
+        .map(|row| {
+            (0..consumer_loops)
+                .map(|cl| {
+                    let mut sum = Rational::ZERO;
+                    for (pl, slope) in row.iter().enumerate() {
+                        let through = p_loops
+                            .get(pl)
+                            .and_then(|lp| call.get(lp.pure_dim.max(0) as usize))
+                            .map(|r| r[cl]);
+                        let term = match (slope, through) {
+                            (Some(a), _) if a.is_zero() => Some(Rational::ZERO),
+                            (_, Some(Some(b))) if b.is_zero() => Some(Rational::ZERO),
+                            (Some(a), Some(Some(b))) => Some(a.mul(b)),
+                            _ => None,
+                        };
+                        sum = sum.add(term?);
+                    }
+                    Some(sum)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The memory loads one point of stage `s` makes, with inlined producers expanded: each
+/// distinct Jacobian over `s`'s loops and how many loads have it. A call of an inlined Func
+/// loads nothing itself; its own loads, composed with the call, take its place. Memoized per
+/// stage (`memo`), and equal Jacobians merged, so an inlined stencil chain costs one visit per
+/// Func, not one per tap.
+fn memory_loads(
+    dag: &Dag,
+    nest: &LoopNest,
+    s: usize,
+    memo: &mut Vec<Option<Vec<(Jacobian, f64)>>>,
+) -> Vec<(Jacobian, f64)> {
+    if let Some(hit) = &memo[s] {
+        return hit.clone();
+    }
+    let mut loads: Vec<(Jacobian, f64)> = Vec::new();
+    let mut add =
+        |jacobian: Jacobian, count: f64| match loads.iter_mut().find(|(j, _)| *j == jacobian) {
+            Some((_, n)) => *n = (*n + count).min(FEATURE_CEILING),
+            None => loads.push((jacobian, count)),
+        };
+    for (load, call) in dag.stage(s).loads.iter().zip(&dag.load_jacobians[s]) {
+        let callee = load.callee as usize;
+        if nest.choice(callee).map(|c| c.placement) == Some(Placement::Inline) {
+            let ps = dag.stages_of(callee).start;
+            for (inner, count) in memory_loads(dag, nest, ps, memo) {
+                add(compose(dag, ps, &inner, call), count);
+            }
+        } else {
+            add(call.clone(), 1.0);
+        }
+    }
+    memo[s] = Some(loads.clone());
+    loads
+}
+
 /// Whether a load moves by exactly one element per step of loop `l` in dimension 0 and not at
 /// all in the others (a dense vector load when `l` is vectorized), from its Jacobian; `None`
 /// when a slope is unknown.
@@ -314,6 +384,7 @@ pub fn schedule_features(
         }
     }
     let mut ops_memo = vec![None; dag.raw.stages.len()];
+    let mut loads_memo = vec![None; dag.raw.stages.len()];
     let deepest_sites = nest.deepest_sites(dag.raw.stages.len());
     for f in dag.scheduled_funcs() {
         let Some(choice) = nest.choice(f) else {
@@ -444,17 +515,17 @@ pub fn schedule_features(
                 row.lines_read_per_tile += lines(footprint, p_bytes) * share;
             }
             if let Some((v, _)) = tiling.vector {
-                for jacobian in &dag.load_jacobians[s] {
-                    match dense_along(jacobian, v) {
-                        Some(true) => row.vector_loads_per_vector += 1.0,
+                for (jacobian, count) in memory_loads(dag, nest, s, &mut loads_memo) {
+                    match dense_along(&jacobian, v) {
+                        Some(true) => row.vector_loads_per_vector += count,
                         Some(false) | None => {
                             let broadcast = jacobian.iter().all(|row| {
                                 row.get(v).copied().flatten().is_some_and(|r| r.is_zero())
                             });
                             if broadcast {
-                                row.vector_loads_per_vector += 1.0;
+                                row.vector_loads_per_vector += count;
                             } else {
-                                row.scalar_loads_per_vector += lanes;
+                                row.scalar_loads_per_vector += lanes * count;
                             }
                         }
                     }

@@ -76,15 +76,16 @@ fn blur_featurization_round_trips_with_the_expected_values() {
 
 #[test]
 fn reads_through_an_inlined_producer_count_as_reads_of_what_it_reads() {
-    // Sampled schedules of the blur; in those that inline input_im (a wrapper of the input
+    // Sampled schedules of the blur. In those that inline input_im (a wrapper of the input
     // buffer), blur_x loads the input buffer through it: every point of blur_x reads at least
     // its own float pixel, so its footprint is at least 4 bytes per point it computes.
     let mut inlined = 0;
-    for seed in ["1", "2", "3", "4", "5", "6", "7", "8"] {
+    for seed in 1..=24 {
+        let seed = seed.to_string();
         let params = [
             ("beam_size", "1"),
             ("random_dropout", "50"),
-            ("random_dropout_seed", seed),
+            ("random_dropout_seed", seed.as_str()),
         ];
         let dir = check_gcn_matches_reference("separable_blur", &params, &["featurization"]);
         let f = Featurization::from_bytes(
@@ -107,6 +108,73 @@ fn reads_through_an_inlined_producer_count_as_reads_of_what_it_reads() {
     assert!(
         inlined > 0,
         "no sampled schedule inlined input_im: the check above never ran"
+    );
+}
+
+#[test]
+fn loads_of_inlined_producers_count_as_the_consumer_s_loads() {
+    // pointwise_mixed: a = f(in8, in16); b = f(a, in32); c = f(b, inf); d = f(c, ind, in8);
+    // out = d + a. A call of an inlined Func loads nothing; the Func's own loads happen
+    // instead, so each stage's loads per point follow from which Funcs the search inlined.
+    let f = Featurization::from_bytes(&emitted("pointwise_mixed")).unwrap();
+    let s = &f.schedule_feature_names;
+    let stage = |name: &str| {
+        f.stages
+            .iter()
+            .find(|st| st.name == name)
+            .unwrap_or_else(|| panic!("no stage {name}"))
+    };
+    let value = |name: &str, feature: &str| stage(name).schedule_features[column(s, feature)];
+    let calls: &[(&str, &[&str])] = &[
+        ("a", &["in8", "in16"]),
+        ("b", &["a", "in32"]),
+        ("c", &["b", "inf"]),
+        ("d", &["c", "ind", "in8"]),
+        ("out", &["d", "a"]),
+    ];
+    fn loads(f: &str, calls: &[(&str, &[&str])], inlined: &dyn Fn(&str) -> bool) -> f32 {
+        let callees = calls
+            .iter()
+            .find(|(g, _)| *g == f)
+            .map(|(_, c)| *c)
+            .unwrap_or(&[]);
+        callees
+            .iter()
+            .map(|&g| {
+                let is_func = calls.iter().any(|(h, _)| *h == g);
+                if is_func && inlined(g) {
+                    loads(g, calls, inlined)
+                } else {
+                    1.0
+                }
+            })
+            .sum()
+    }
+    let inlined = |g: &str| value(g, "inlined") == 1.0;
+    let mut checked = 0;
+    for (name, _) in calls {
+        if inlined(name) || value(name, "vector_size") <= 1.0 {
+            continue;
+        }
+        checked += 1;
+        // Every access is pointwise: dense along the vectorized x.
+        assert_eq!(
+            (
+                value(name, "vector_loads_per_vector"),
+                value(name, "scalar_loads_per_vector")
+            ),
+            (loads(name, calls, &inlined), 0.0),
+            "{name}: loads per vector (inlined: {:?})",
+            calls
+                .iter()
+                .map(|(g, _)| (*g, inlined(g)))
+                .collect::<Vec<_>>()
+        );
+    }
+    assert!(checked > 0, "no vectorized stage to check");
+    assert!(
+        ["a", "b", "c", "d"].iter().any(|g| inlined(g)),
+        "nothing inlined: the loads were not expanded through anything"
     );
 }
 
