@@ -320,33 +320,38 @@ fn reads_through_inlined(
             }
         }
     };
-    // Per producer Func: (realization box, run box), merged over every path to it.
-    let mut needed: BTreeMap<usize, (Vec<Span>, Vec<Span>)> = BTreeMap::new();
-    let add_reads_of =
-        |stage: usize,
-         realization: &[Span],
-         run: &[Span],
-         needed: &mut BTreeMap<usize, (Vec<Span>, Vec<Span>)>| {
-            for &e in &dag.edges_into_stage[stage] {
-                let p = dag.raw.edges[e].producer as usize;
-                let entry = needed.entry(p).or_default();
-                merge(&mut entry.0, eval(&dag.footprints[e], realization));
-                merge(&mut entry.1, eval(&dag.footprints[e], run));
-            }
-        };
-    add_reads_of(s, realization_loops, tile_loops, &mut needed);
     let inlined = |f: usize| nest.choice(f).map(|c| c.placement) == Some(Placement::Inline);
-    let mut reads = Vec::new();
-    // Consumers have higher Func indices than their producers: expand from the top down.
-    while let Some((f, (realization, run))) = needed.pop_last() {
-        if !inlined(f) {
-            reads.push(ProducerRead {
-                producer: f,
-                realization,
-                run,
-            });
-            continue;
+    // Per Func: (realization box, run box), merged over every path to it; inlined Funcs wait
+    // to be expanded, computed ones (and inputs) are what the stage reads.
+    type Boxes = BTreeMap<usize, (Vec<Span>, Vec<Span>)>;
+    let (mut to_expand, mut computed): (Boxes, Boxes) = Default::default();
+    let add_reads_of = |stage: usize,
+                        realization: &[Span],
+                        run: &[Span],
+                        to_expand: &mut Boxes,
+                        computed: &mut Boxes| {
+        for &e in &dag.edges_into_stage[stage] {
+            let p = dag.raw.edges[e].producer as usize;
+            let into = if inlined(p) {
+                &mut *to_expand
+            } else {
+                &mut *computed
+            };
+            let entry = into.entry(p).or_default();
+            merge(&mut entry.0, eval(&dag.footprints[e], realization));
+            merge(&mut entry.1, eval(&dag.footprints[e], run));
         }
+    };
+    add_reads_of(
+        s,
+        realization_loops,
+        tile_loops,
+        &mut to_expand,
+        &mut computed,
+    );
+    // Scheduled Funcs come producers first: expanding the highest index first, every path into
+    // an inlined Func has been merged before it is expanded.
+    while let Some((f, (realization, run))) = to_expand.pop_last() {
         // An inlined Func has only its pure stage, whose loops are its dimensions.
         let ps = dag.stages_of(f).start;
         let loops_of = |region: &[Span]| -> Vec<Span> {
@@ -361,9 +366,22 @@ fn reads_through_inlined(
                 })
                 .collect()
         };
-        add_reads_of(ps, &loops_of(&realization), &loops_of(&run), &mut needed);
+        add_reads_of(
+            ps,
+            &loops_of(&realization),
+            &loops_of(&run),
+            &mut to_expand,
+            &mut computed,
+        );
     }
-    reads.sort_by_key(|r| r.producer);
+    let reads: Vec<ProducerRead> = computed
+        .into_iter()
+        .map(|(producer, (realization, run))| ProducerRead {
+            producer,
+            realization,
+            run,
+        })
+        .collect();
     reads
 }
 

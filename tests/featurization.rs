@@ -111,12 +111,11 @@ fn reads_through_an_inlined_producer_count_as_reads_of_what_it_reads() {
     );
 }
 
-#[test]
-fn loads_of_inlined_producers_count_as_the_consumer_s_loads() {
-    // pointwise_mixed: a = f(in8, in16); b = f(a, in32); c = f(b, inf); d = f(c, ind, in8);
-    // out = d + a. A call of an inlined Func loads nothing; the Func's own loads happen
-    // instead, so each stage's loads per point follow from which Funcs the search inlined.
-    let f = Featurization::from_bytes(&emitted("pointwise_mixed")).unwrap();
+/// Checks one schedule of pointwise_mixed: a = f(in8, in16); b = f(a, in32); c = f(b, inf);
+/// d = f(c, ind, in8); out = d + a. A call of an inlined Func loads nothing; the Func's own
+/// loads happen instead, and what a stage reads is every computed Func or input it reaches
+/// through inlined ones, each once. Returns (vectorized stages checked, Funcs inlined).
+fn check_pointwise_mixed(f: &Featurization, what: &str) -> (usize, usize) {
     let s = &f.schedule_feature_names;
     let stage = |name: &str| {
         f.stages
@@ -151,9 +150,47 @@ fn loads_of_inlined_producers_count_as_the_consumer_s_loads() {
             .sum()
     }
     let inlined = |g: &str| value(g, "inlined") == 1.0;
+    // What a stage reads once inlined Funcs are expanded: each computed Func or input once.
+    fn reached<'a>(
+        f: &str,
+        calls: &[(&str, &'a [&'a str])],
+        inlined: &dyn Fn(&str) -> bool,
+        out: &mut std::collections::BTreeSet<&'a str>,
+    ) {
+        let callees = calls
+            .iter()
+            .find(|(g, _)| *g == f)
+            .map(|(_, c)| *c)
+            .unwrap_or(&[]);
+        for &g in callees {
+            if calls.iter().any(|(h, _)| *h == g) && inlined(g) {
+                reached(g, calls, inlined, out);
+            } else {
+                out.insert(g);
+            }
+        }
+    }
+    let bytes_per_point = |g: &str| match g {
+        "in8" => 1.0,
+        "in16" | "a" => 2.0,
+        "in32" | "inf" | "b" | "c" => 4.0,
+        _ => 8.0,
+    };
     let mut checked = 0;
     for (name, _) in calls {
-        if inlined(name) || value(name, "vector_size") <= 1.0 {
+        if inlined(name) {
+            continue;
+        }
+        // Pointwise everywhere: each producer's footprint is the stage's own realization.
+        let mut reads = std::collections::BTreeSet::new();
+        reached(name, calls, &inlined, &mut reads);
+        let per_point: f32 = reads.iter().map(|g| bytes_per_point(g)).sum();
+        assert_eq!(
+            value(name, "unique_bytes_read_per_realization"),
+            per_point * value(name, "points_computed_per_realization"),
+            "{what}: {name} reads {reads:?}, each once"
+        );
+        if value(name, "vector_size") <= 1.0 {
             continue;
         }
         checked += 1;
@@ -164,17 +201,51 @@ fn loads_of_inlined_producers_count_as_the_consumer_s_loads() {
                 value(name, "scalar_loads_per_vector")
             ),
             (loads(name, calls, &inlined), 0.0),
-            "{name}: loads per vector (inlined: {:?})",
+            "{what}: {name}: loads per vector (inlined: {:?})",
             calls
                 .iter()
                 .map(|(g, _)| (*g, inlined(g)))
                 .collect::<Vec<_>>()
         );
     }
+    let inlined_funcs = ["a", "b", "c", "d"].iter().filter(|g| inlined(g)).count();
+    (checked, inlined_funcs)
+}
+
+#[test]
+fn loads_and_reads_of_inlined_producers_count_as_the_consumer_s() {
+    // The chosen schedule and sampled ones, so that different sets of Funcs are inlined.
+    let mut shapes = std::collections::BTreeSet::new();
+    let (mut checked, mut with_inlining) = (0, 0);
+    for seed in 0..=12 {
+        let seed = seed.to_string();
+        let params: Vec<(&str, &str)> = if seed == "0" {
+            Vec::new()
+        } else {
+            vec![
+                ("beam_size", "1"),
+                ("random_dropout", "50"),
+                ("random_dropout_seed", seed.as_str()),
+            ]
+        };
+        let dir = check_gcn_matches_reference("pointwise_mixed", &params, &["featurization"]);
+        let f = Featurization::from_bytes(
+            &std::fs::read(dir.join("pointwise_mixed.featurization")).unwrap(),
+        )
+        .unwrap();
+        let (vectorized, inlined) = check_pointwise_mixed(&f, &format!("seed {seed}"));
+        checked += vectorized;
+        with_inlining += (inlined > 0) as usize;
+        shapes.insert(inlined);
+    }
     assert!(checked > 0, "no vectorized stage to check");
     assert!(
-        ["a", "b", "c", "d"].iter().any(|g| inlined(g)),
-        "nothing inlined: the loads were not expanded through anything"
+        with_inlining > 0,
+        "nothing inlined: no load was expanded through anything"
+    );
+    assert!(
+        shapes.len() > 1,
+        "every schedule inlined the same number of Funcs"
     );
 }
 
