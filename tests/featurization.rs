@@ -12,6 +12,27 @@ fn emitted(pipeline: &str) -> Vec<u8> {
     std::fs::read(dir.join(format!("{pipeline}.featurization"))).unwrap()
 }
 
+/// The featurization of `pipeline` under the schedule Gcn samples with random dropout seed
+/// `seed` (beam 1, half the children kept), checked against the reference; seed 0: the
+/// schedule Gcn chooses.
+fn sampled(pipeline: &str, seed: u32) -> Featurization {
+    let seed = seed.to_string();
+    let params: Vec<(&str, &str)> = if seed == "0" {
+        Vec::new()
+    } else {
+        vec![
+            ("beam_size", "1"),
+            ("random_dropout", "50"),
+            ("random_dropout_seed", seed.as_str()),
+        ]
+    };
+    let dir = check_gcn_matches_reference(pipeline, &params, &["featurization"]);
+    Featurization::from_bytes(
+        &std::fs::read(dir.join(format!("{pipeline}.featurization"))).unwrap(),
+    )
+    .unwrap()
+}
+
 fn column(names: &[String], name: &str) -> usize {
     names
         .iter()
@@ -81,17 +102,7 @@ fn reads_through_an_inlined_producer_count_as_reads_of_what_it_reads() {
     // its own float pixel, so its footprint is at least 4 bytes per point it computes.
     let mut inlined = 0;
     for seed in 1..=24 {
-        let seed = seed.to_string();
-        let params = [
-            ("beam_size", "1"),
-            ("random_dropout", "50"),
-            ("random_dropout_seed", seed.as_str()),
-        ];
-        let dir = check_gcn_matches_reference("separable_blur", &params, &["featurization"]);
-        let f = Featurization::from_bytes(
-            &std::fs::read(dir.join("separable_blur.featurization")).unwrap(),
-        )
-        .unwrap();
+        let f = sampled("separable_blur", seed);
         let s = &f.schedule_feature_names;
         let value = |stage: usize, name: &str| f.stages[stage].schedule_features[column(s, name)];
         assert_eq!(f.stages[1].name, "blur_x");
@@ -218,21 +229,7 @@ fn loads_and_reads_of_inlined_producers_count_as_the_consumer_s() {
     let mut shapes = std::collections::BTreeSet::new();
     let (mut checked, mut with_inlining) = (0, 0);
     for seed in 0..=12 {
-        let seed = seed.to_string();
-        let params: Vec<(&str, &str)> = if seed == "0" {
-            Vec::new()
-        } else {
-            vec![
-                ("beam_size", "1"),
-                ("random_dropout", "50"),
-                ("random_dropout_seed", seed.as_str()),
-            ]
-        };
-        let dir = check_gcn_matches_reference("pointwise_mixed", &params, &["featurization"]);
-        let f = Featurization::from_bytes(
-            &std::fs::read(dir.join("pointwise_mixed.featurization")).unwrap(),
-        )
-        .unwrap();
+        let f = sampled("pointwise_mixed", seed);
         let (vectorized, inlined) = check_pointwise_mixed(&f, &format!("seed {seed}"));
         checked += vectorized;
         with_inlining += (inlined > 0) as usize;
