@@ -17,6 +17,8 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use autoschedule_gcn::bridge::ffi::ParamEntry;
+use autoschedule_gcn::params::Params;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::dataset::{DatasetWriter, Sample};
@@ -42,6 +44,9 @@ pub struct Options {
     pub schedules: usize,
     /// `random_dropout` of the beam-1 samples (percent of children kept).
     pub dropout: u32,
+    /// More Gcn parameters for every schedule, part of each schedule's id: what samples, e.g.
+    /// `cost_model=gcn model_path=models/round1.onnx` for a round sampled by a trained model.
+    pub sampler: Vec<(String, String)>,
     /// Threads the pipelines run on, and `parallelism` for the search.
     pub threads: u32,
     /// Schedules compiled at once.
@@ -153,16 +158,55 @@ fn specs(pipelines: &Pipelines) -> Vec<PipelineSpec> {
 }
 
 /// The Gcn parameters of the k-th schedule of a pipeline.
-fn schedule_params(k: usize, dropout: u32) -> Vec<(String, String)> {
-    if k == 0 {
+fn schedule_params(k: usize, options: &Options) -> Vec<(String, String)> {
+    let mut params: Vec<(String, String)> = if k == 0 {
         vec![("beam_size".into(), "32".into())]
     } else {
         vec![
             ("beam_size".into(), "1".into()),
-            ("random_dropout".into(), dropout.to_string()),
+            ("random_dropout".into(), options.dropout.to_string()),
             ("random_dropout_seed".into(), k.to_string()),
         ]
+    };
+    params.extend(options.sampler.iter().cloned());
+    params
+}
+
+/// Parameters the collector sets itself for every schedule.
+const SET_BY_THE_COLLECTOR: &[&str] = &[
+    "beam_size",
+    "random_dropout",
+    "random_dropout_seed",
+    "parallelism",
+];
+
+/// Checks the sampler parameters before anything runs: keys and values as the plugin accepts
+/// them, none that the collector sets itself, and nothing that would break a schedule id.
+pub fn check_sampler(sampler: &[(String, String)]) -> Result<(), String> {
+    for (key, value) in sampler {
+        if SET_BY_THE_COLLECTOR.contains(&key.as_str()) {
+            return Err(format!(
+                "--sampler {key}: the collector sets {} itself",
+                SET_BY_THE_COLLECTOR.join(", ")
+            ));
+        }
+        if value.is_empty() || value.contains(char::is_whitespace) || value.contains('=') {
+            return Err(format!(
+                "--sampler {key}={value}: a value must be non-empty, without spaces or '=' (it \
+                 becomes part of every schedule's id)"
+            ));
+        }
     }
+    let entries: Vec<ParamEntry> = sampler
+        .iter()
+        .map(|(key, value)| ParamEntry {
+            key: key.clone(),
+            value: value.clone(),
+        })
+        .collect();
+    Params::parse(&entries)
+        .map(|_| ())
+        .map_err(|e| format!("--sampler: {e}"))
 }
 
 fn schedule_id(params: &[(String, String)]) -> String {
@@ -262,6 +306,7 @@ fn append_line(path: &Path, line: &str) {
 
 /// Runs the collector.
 pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
+    check_sampler(&options.sampler)?;
     let tc = match &options.plugin {
         Some(p) => Toolchain::locate_with_plugin(repo, &options.work, p)?,
         None => Toolchain::locate(repo, &options.work)?,
@@ -303,7 +348,7 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
         progress.set_message(spec.id.clone());
         let pending: Vec<usize> = (0..options.schedules)
             .filter(|&k| {
-                let id = schedule_id(&schedule_params(k, options.dropout));
+                let id = schedule_id(&schedule_params(k, options));
                 !writer.as_ref().is_some_and(|w| w.contains(&spec.id, &id))
                     && !(writer.is_some() && too_slow.contains(&(spec.id.clone(), id)))
             })
@@ -337,7 +382,7 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
                         break;
                     };
                     let dir = root.join(format!("schedule-{k}"));
-                    let params = schedule_params(k, options.dropout);
+                    let params = schedule_params(k, options);
                     let result =
                         build_schedule(&tc, &generator, spec, &dir, &params, options.threads);
                     built.lock().expect("results").push((k, result));
@@ -349,7 +394,7 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
 
         // Check and benchmark, one at a time.
         for (k, result) in built {
-            let params = schedule_params(k, options.dropout);
+            let params = schedule_params(k, options);
             let id = schedule_id(&params);
             let dir = root.join(format!("schedule-{k}"));
             let runner = match result {
@@ -447,4 +492,71 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
     }
     progress.finish_with_message("done");
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(sampler: &[(&str, &str)]) -> Options {
+        Options {
+            out: PathBuf::new(),
+            pipelines: Pipelines::Random {
+                seeds: vec![0],
+                stages: 0,
+            },
+            schedules: 3,
+            dropout: 20,
+            sampler: sampler
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            threads: 2,
+            jobs: 1,
+            repeats: 1,
+            min_time_s: 0.03,
+            noise_threshold: 0.1,
+            check_only: true,
+            work: PathBuf::new(),
+            plugin: None,
+        }
+    }
+
+    #[test]
+    fn sampler_parameters_join_every_schedule_and_its_id() {
+        let plain = options(&[]);
+        assert_eq!(schedule_id(&schedule_params(0, &plain)), "beam_size=32");
+        assert_eq!(
+            schedule_id(&schedule_params(2, &plain)),
+            "beam_size=1 random_dropout=20 random_dropout_seed=2"
+        );
+        let sampled = options(&[("cost_model", "gcn"), ("model_path", "models/round1.onnx")]);
+        check_sampler(&sampled.sampler).unwrap();
+        let id = schedule_id(&schedule_params(2, &sampled));
+        assert_eq!(
+            id,
+            "beam_size=1 random_dropout=20 random_dropout_seed=2 cost_model=gcn \
+             model_path=models/round1.onnx"
+        );
+        assert_eq!(
+            params_of_schedule_id(&id).unwrap(),
+            schedule_params(2, &sampled)
+        );
+    }
+
+    #[test]
+    fn bad_sampler_parameters_are_refused_before_anything_runs() {
+        for (sampler, wanted) in [
+            (vec![("beam_size", "4")], "the collector sets"),
+            (vec![("cost_model", "magic")], "cost_model"),
+            (vec![("no_such_key", "1")], "no_such_key"),
+            (vec![("model_path", "my models/m.onnx")], "without spaces"),
+        ] {
+            let options = options(&sampler);
+            let err = check_sampler(&options.sampler).unwrap_err();
+            assert!(err.contains(wanted), "{sampler:?}: {err}");
+            let err = collect(Path::new("/nonexistent"), &options).unwrap_err();
+            assert!(err.contains(wanted), "collect with {sampler:?}: {err}");
+        }
+    }
 }

@@ -116,6 +116,11 @@ struct CollectArgs {
     /// Percent of children the beam-1 searches keep.
     #[arg(long, default_value_t = 20)]
     dropout: u32,
+    /// A further Gcn parameter for every schedule, KEY=VALUE (repeatable), e.g. `--sampler
+    /// cost_model=gcn --sampler model_path=models/round1.onnx` to sample with a trained model.
+    /// It becomes part of every schedule's id.
+    #[arg(long, value_parser = parse_key_value)]
+    sampler: Vec<(String, String)>,
     /// Threads for the pipelines and `parallelism` for the search (default: all cores).
     #[arg(long)]
     threads: Option<u32>,
@@ -258,6 +263,7 @@ impl CollectArgs {
             pipelines,
             schedules: self.schedules,
             dropout: self.dropout,
+            sampler: self.sampler,
             threads: self.threads.unwrap_or_else(|| {
                 std::thread::available_parallelism()
                     .map(|n| n.get() as u32)
@@ -427,6 +433,13 @@ fn main() {
         eprintln!("halide-gcn-tools: {e}");
         std::process::exit(1);
     }
+}
+
+/// `KEY=VALUE` as a pair.
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got '{text}'"))
 }
 
 /// `a..b` as the seeds a to b-1.

@@ -22,6 +22,7 @@ fn a_slice_of_seeds_builds_schedules_and_matches_the_reference() {
         },
         schedules: 2,
         dropout: 20,
+        sampler: Vec::new(),
         threads: 2,
         jobs: 2,
         repeats: 1,
