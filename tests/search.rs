@@ -1,7 +1,7 @@
 //! The beam search over the test-pipeline library: every pipeline stays exactly correct under
 //! beam sizes 1, 4 and 32 and under dropout sampling with seeds 1–5 (beam 1, the way training
 //! schedules are drawn); a seed always gives the same schedule; different seeds give different
-//! schedules.
+//! schedules; reductions' updates get register blocks.
 
 #[macro_use]
 mod support;
@@ -133,5 +133,36 @@ fn memory_limit_makes_the_search_pick_a_schedule_that_fits() {
     assert!(
         limited <= limit,
         "memory_limit={limit} but the schedule's estimated peak is {limited} bytes"
+    );
+}
+
+#[test]
+fn sampled_schedules_tile_a_reduction_s_update_into_blocks_inside_its_rvar() {
+    // matmul: prod(x, y) += a(k, y) * b(x, k). A register block tiles the update's y (not only
+    // its vectorized x) and keeps the tile loops inside the RVar k. Every sample is checked
+    // against the reference.
+    let mut blocked = 0;
+    for seed in 1..=10 {
+        let seed = seed.to_string();
+        let params = [
+            ("beam_size", "1"),
+            ("random_dropout", "50"),
+            ("random_dropout_seed", seed.as_str()),
+        ];
+        let dir = check_gcn_matches_reference("matmul", &params, &["schedule"]);
+        let source = schedule_source(&dir, "matmul");
+        let Some(start) = source.find("prod_.update(0)") else {
+            continue;
+        };
+        let update = &source[start..start + source[start..].find(';').unwrap()];
+        let reorder = update.find(".reorder(").map(|r| &update[r..]).unwrap_or("");
+        let inside_k = |var: &str| matches!((reorder.find(var), reorder.find("prod_k_")), (Some(v), Some(k)) if v < k);
+        if update.contains(".split(prod_y_,") && inside_k("prod_y_i_") {
+            blocked += 1;
+        }
+    }
+    assert!(
+        blocked > 0,
+        "no sampled schedule tiled prod's update over y inside k"
     );
 }
