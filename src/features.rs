@@ -12,7 +12,7 @@ use crate::bounds::{RootBounds, Span};
 use crate::dag::Dag;
 use crate::expr::Rational;
 use crate::loop_nest::{LoopNest, Placement, Site};
-use crate::nest_bounds::NestBounds;
+use crate::nest_bounds::{symbols_of, NestBounds};
 use crate::stage_loops::unrolled_extent;
 
 /// Bytes in one cache line (x86-64 and AArch64 alike).
@@ -299,7 +299,7 @@ fn reads_through_inlined(
     tile_loops: &[Span],
 ) -> Vec<ProducerRead> {
     let eval = |pairs: &[crate::dag::BoundPair], loops: &[Span]| -> Vec<Span> {
-        let symbols: Vec<i64> = loops.iter().flat_map(|l| [l.min, l.max]).collect();
+        let symbols = symbols_of(loops);
         let none = || String::new();
         pairs
             .iter()
@@ -374,15 +374,14 @@ fn reads_through_inlined(
             &mut computed,
         );
     }
-    let reads: Vec<ProducerRead> = computed
+    computed
         .into_iter()
         .map(|(producer, (realization, run))| ProducerRead {
             producer,
             realization,
             run,
         })
-        .collect();
-    reads
+        .collect()
 }
 
 /// Features of every stage of a complete nest.

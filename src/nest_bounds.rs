@@ -46,7 +46,8 @@ pub struct NestBounds {
     pub realization_loops: Vec<Vec<Span>>,
 }
 
-fn symbols_of(spans: &[Span]) -> Vec<i64> {
+/// The symbols a footprint or bound expression reads: each loop's min and max, in order.
+pub fn symbols_of(spans: &[Span]) -> Vec<i64> {
     spans.iter().flat_map(|s| [s.min, s.max]).collect()
 }
 

@@ -115,15 +115,16 @@ fn expand(
             });
             children.push(child);
         };
-        for tiling in candidate_tilings(
+        let pure_candidates = candidate_tilings(
             dag,
             stages[0],
             &bounds.loops[stages[0]],
             at_root,
             params.parallelism,
             !params.disable_subtiling,
-        ) {
-            add_child(tiling, &default_updates);
+        );
+        for tiling in &pure_candidates {
+            add_child(tiling.clone(), &default_updates);
         }
         // Update stages tiled too: tiles of a reduction's pure loops sit inside its RVars, so
         // their small innermost loops unroll into register blocks. The j-th candidate of every
@@ -136,18 +137,6 @@ fn expand(
             })
             .collect();
         let rounds = update_candidates.iter().map(Vec::len).max().unwrap_or(0);
-        let pure_candidates = if rounds > 0 {
-            candidate_tilings(
-                dag,
-                stages[0],
-                &bounds.loops[stages[0]],
-                at_root,
-                params.parallelism,
-                false,
-            )
-        } else {
-            Vec::new()
-        };
         for j in 0..rounds {
             let updates: Vec<StageTiling> = update_candidates
                 .iter()
@@ -174,7 +163,8 @@ fn expand(
 }
 
 /// The candidate tiling of pure stage `pure` with the tile extents that `update` (a tiling of
-/// update stage `update_stage` of the same Func) gives the same dimensions, if there is one.
+/// update stage `update_stage` of the same Func) gives the same dimensions, if there is one
+/// (subtiled candidates aside).
 fn pure_tiling_like(
     dag: &Dag,
     pure: usize,
