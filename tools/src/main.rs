@@ -358,6 +358,13 @@ fn main() {
                     r.epochs
                 );
             }
+            for (model, set, s) in &summary.fit {
+                println!(
+                    "train: {model} on its {set} pipelines: MAPE {:.1}%, mean Kendall tau \
+                     {:.3}, top-1 regret {:.3}",
+                    s.mape, s.mean_tau, s.mean_regret
+                );
+            }
             println!(
                 "train: wrote {} (tract agrees with the trainer within {:.1e}) and {}",
                 args.out.display(),

@@ -10,7 +10,7 @@ use autoschedule_gcn::onnx_writer::{encode, model_proto};
 
 use crate::baseline_net::BaselineNet;
 use crate::cost_net::{CostNet, PipelineBatch};
-use crate::evaluate::{predict_net, predict_onnx};
+use crate::evaluate::{predict_net, predict_onnx, score, Scores};
 use crate::gcn_net::GcnNet;
 use crate::train::{train, TrainOptions, TrainReport};
 use crate::training_set::{
@@ -42,6 +42,10 @@ pub struct TrainSummary {
     pub baseline: TrainReport,
     /// Worst relative difference trainer vs tract over the held-out pipelines.
     pub parity: f64,
+    /// How well each model fits the pipelines it learned from and those that stopped it:
+    /// (model, set, scores) for the GCN and the baseline on the training and validation sets.
+    /// Far better training than validation scores mean too little data for the model.
+    pub fit: Vec<(&'static str, &'static str, Scores)>,
 }
 
 fn batches(
@@ -197,6 +201,13 @@ pub fn run_train(cmd: &TrainCommand) -> Result<TrainSummary, String> {
              (allowed {PARITY_TOLERANCE:.0e}); nothing was written"
         ));
     }
+    let mut fit = Vec::new();
+    for (model, net) in [("GCN", &gcn as &dyn CostNet), ("baseline", &baseline)] {
+        for (set, pipelines) in [("training", &train_set), ("validation", &validation_set)] {
+            let predictions = predict_net(net, &normalization, pipelines)?;
+            fit.push((model, set, score(pipelines, &predictions)));
+        }
+    }
     for path in [&cmd.out, &cmd.baseline_out] {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -213,5 +224,6 @@ pub fn run_train(cmd: &TrainCommand) -> Result<TrainSummary, String> {
         gcn: gcn_report,
         baseline: baseline_report,
         parity,
+        fit,
     })
 }

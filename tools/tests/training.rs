@@ -82,6 +82,25 @@ fn training_exports_a_model_tract_agrees_with_and_is_deterministic() {
     );
     assert!(summary.gcn.epochs >= 1 && summary.gcn.best_epoch < summary.gcn.epochs);
     assert!(summary.gcn.best_validation_loss.is_finite());
+    // Both models scored on both sets they learned from, one pipeline each (the training one
+    // has 7 schedules in the fixture).
+    let fit: Vec<(&str, &str, usize, usize)> = summary
+        .fit
+        .iter()
+        .map(|(model, set, s)| (*model, *set, s.pipelines, s.samples))
+        .collect();
+    assert_eq!(
+        fit,
+        [
+            ("GCN", "training", 1, 7),
+            ("GCN", "validation", 1, 24),
+            ("baseline", "training", 1, 7),
+            ("baseline", "validation", 1, 24)
+        ]
+    );
+    for (_, _, s) in &summary.fit {
+        assert!(s.mape.is_finite() && (-1.0..=1.0).contains(&s.mean_tau) && s.mean_regret >= 1.0);
+    }
 
     let (gcn, baseline) = evaluate_in(&first);
     assert_eq!((gcn.pipelines, gcn.samples), (2, 48));
