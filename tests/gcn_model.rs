@@ -96,7 +96,8 @@ fn tract_on_the_written_onnx_matches_the_reference_forward_pass() {
         let pipeline = raw_values(&mut rng, n * p);
         let mut evaluator = GcnEvaluator::new(model.clone());
         evaluator.set_pipeline(n, &adjacency, &pipeline).unwrap();
-        for b in [1, 33, 256] {
+        // 87 = 64 + 16 + 4 + 1 + 1 + 1: a plan of every batch size.
+        for b in [1, 33, 87, 256] {
             let schedule = raw_values(&mut rng, b * n * s);
             for state in schedule.chunks(n * s) {
                 evaluator.enqueue(state).unwrap();
