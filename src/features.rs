@@ -13,7 +13,7 @@ use crate::dag::Dag;
 use crate::expr::Rational;
 use crate::loop_nest::{LoopNest, Placement, Site};
 use crate::nest_bounds::{symbols_of, NestBounds};
-use crate::stage_loops::unrolled_extent;
+use crate::stage_loops::{computed_extent, contiguous_extent, unrolled_extent};
 
 /// Bytes in one cache line (x86-64 and AArch64 alike).
 pub const CACHE_LINE_BYTES: f64 = 64.0;
@@ -279,24 +279,28 @@ fn dense_along(jacobian: &[Vec<Option<Rational>>], l: usize) -> Option<bool> {
 
 /// What a stage reads from one computed producer (or input): the box one realization of the
 /// stage reads, and the box one innermost run (one tile) reads.
+/// What a stage reads of one computed producer (or input), per box of its loops.
 struct ProducerRead {
     producer: usize,
+    /// Footprint over one realization of the stage's Func.
     realization: Vec<Span>,
+    /// Footprint over one inner tile.
+    tile: Vec<Span>,
+    /// Footprint over one contiguous run along storage dimension 0.
     run: Vec<Span>,
 }
 
-/// Stage `s`'s reads from computed producers, given its loops over one realization and over
-/// one tile. Inlined producers are read through: the region of an inlined Func that `s` needs
-/// becomes its loops, and its own footprints on its producers apply to those, down to the
-/// first computed Func on every path. Regions reaching a Func along several paths are merged
-/// first (Funcs are visited consumers first), so a lattice of inlined Funcs costs one visit
-/// per Func.
+/// Stage `s`'s reads from computed producers, given its loops over one realization, one tile
+/// and one contiguous run (`boxes`, in that order). Inlined producers are read through: the
+/// region of an inlined Func that `s` needs becomes its loops, and its own footprints on its
+/// producers apply to those, down to the first computed Func on every path. Regions reaching a
+/// Func along several paths are merged first (Funcs are visited consumers first), so a lattice
+/// of inlined Funcs costs one visit per Func.
 fn reads_through_inlined(
     dag: &Dag,
     nest: &LoopNest,
     s: usize,
-    realization_loops: &[Span],
-    tile_loops: &[Span],
+    boxes: [&[Span]; 3],
 ) -> Vec<ProducerRead> {
     let eval = |pairs: &[crate::dag::BoundPair], loops: &[Span]| -> Vec<Span> {
         let symbols = symbols_of(loops);
@@ -321,37 +325,29 @@ fn reads_through_inlined(
         }
     };
     let inlined = |f: usize| nest.choice(f).map(|c| c.placement) == Some(Placement::Inline);
-    // Per Func: (realization box, run box), merged over every path to it; inlined Funcs wait
-    // to be expanded, computed ones (and inputs) are what the stage reads.
-    type Boxes = BTreeMap<usize, (Vec<Span>, Vec<Span>)>;
+    // Per Func: its footprint per box, merged over every path to it; inlined Funcs wait to be
+    // expanded, computed ones (and inputs) are what the stage reads.
+    type Boxes = BTreeMap<usize, [Vec<Span>; 3]>;
     let (mut to_expand, mut computed): (Boxes, Boxes) = Default::default();
-    let add_reads_of = |stage: usize,
-                        realization: &[Span],
-                        run: &[Span],
-                        to_expand: &mut Boxes,
-                        computed: &mut Boxes| {
-        for &e in &dag.edges_into_stage[stage] {
-            let p = dag.raw.edges[e].producer as usize;
-            let into = if inlined(p) {
-                &mut *to_expand
-            } else {
-                &mut *computed
-            };
-            let entry = into.entry(p).or_default();
-            merge(&mut entry.0, eval(&dag.footprints[e], realization));
-            merge(&mut entry.1, eval(&dag.footprints[e], run));
-        }
-    };
-    add_reads_of(
-        s,
-        realization_loops,
-        tile_loops,
-        &mut to_expand,
-        &mut computed,
-    );
+    let add_reads_of =
+        |stage: usize, loops: [&[Span]; 3], to_expand: &mut Boxes, computed: &mut Boxes| {
+            for &e in &dag.edges_into_stage[stage] {
+                let p = dag.raw.edges[e].producer as usize;
+                let into = if inlined(p) {
+                    &mut *to_expand
+                } else {
+                    &mut *computed
+                };
+                let entry = into.entry(p).or_default();
+                for (merged, l) in entry.iter_mut().zip(loops) {
+                    merge(merged, eval(&dag.footprints[e], l));
+                }
+            }
+        };
+    add_reads_of(s, boxes, &mut to_expand, &mut computed);
     // Scheduled Funcs come producers first: expanding the highest index first, every path into
     // an inlined Func has been merged before it is expanded.
-    while let Some((f, (realization, run))) = to_expand.pop_last() {
+    while let Some((f, regions)) = to_expand.pop_last() {
         // An inlined Func has only its pure stage, whose loops are its dimensions.
         let ps = dag.stages_of(f).start;
         let loops_of = |region: &[Span]| -> Vec<Span> {
@@ -366,19 +362,20 @@ fn reads_through_inlined(
                 })
                 .collect()
         };
+        let [realization, tile, run] = regions.each_ref().map(|r| loops_of(r));
         add_reads_of(
             ps,
-            &loops_of(&realization),
-            &loops_of(&run),
+            [&realization, &tile, &run],
             &mut to_expand,
             &mut computed,
         );
     }
     computed
         .into_iter()
-        .map(|(producer, (realization, run))| ProducerRead {
+        .map(|(producer, [realization, tile, run])| ProducerRead {
             producer,
             realization,
+            tile,
             run,
         })
         .collect()
@@ -426,8 +423,21 @@ pub fn schedule_features(
             row.computed_at_root = (choice.placement == Placement::Root) as u8 as f64;
             row.num_realizations = realizations;
             row.num_productions = productions;
-            row.points_computed_per_realization = points(&bounds.realization_loops[s]);
-            row.points_computed_total = realizations * points(&bounds.realization_loops[s]);
+            // Edge tiles shifted inwards recompute points: per pure loop, the points a
+            // production computes over those it needs.
+            let recomputed: f64 = nest
+                .shifted_loops(dag, s)
+                .iter()
+                .enumerate()
+                .filter(|&(l, &shifted)| shifted && !stage.loops[l].is_rvar)
+                .map(|(l, _)| {
+                    let extent = loops[l].extent().max(0);
+                    let computed = computed_extent(tiling, l, extent, true);
+                    computed as f64 / extent.max(1) as f64
+                })
+                .product();
+            row.points_computed_per_realization = points(&bounds.realization_loops[s]) * recomputed;
+            row.points_computed_total = realizations * row.points_computed_per_realization;
             row.points_computed_per_production = row.points_computed_total / productions.max(1.0);
             row.points_computed_minimum = points(&root.loops[s]);
             let (own_ops, inlined_ops) = ops_per_point(dag, nest, s, &mut ops_memo);
@@ -467,7 +477,7 @@ pub fn schedule_features(
                 }
             };
             row.innermost_pure_loop_extent =
-                innermost_pure.map(|l| tiling.tile[l] as f64).unwrap_or(1.0);
+                innermost_pure.map(|l| run_extent(l) as f64).unwrap_or(1.0);
             row.unrolled_loop_extent = unrolled_extent(stage, tiling, deepest_sites[s]) as f64;
             if tiling.vector.is_some() {
                 row.num_vectors = row.points_computed_total / lanes;
@@ -502,16 +512,37 @@ pub fn schedule_features(
                 * bytes_per_point;
 
             // Loads from computed producers; an inlined producer is read through to what it
-            // reads (its footprints composed with the consumer's).
-            let tile_points: f64 = tiling.tile.iter().map(|&t| t.max(1) as f64).product();
-            let tile_loops: Vec<Span> = loops
+            // reads (its footprints composed with the consumer's). Three boxes of loops: one
+            // realization, one inner tile, and one contiguous run along storage dimension 0
+            // (the tile, stretched along that dimension while every loop around it runs once).
+            let box_of = |extent_of: &dyn Fn(usize) -> i64| -> Vec<Span> {
+                loops
+                    .iter()
+                    .enumerate()
+                    .map(|(l, span)| {
+                        Span::new(span.min, (span.min + extent_of(l) - 1).min(span.max))
+                    })
+                    .collect()
+            };
+            let tile_loops = box_of(&run_extent);
+            let storage_loop = stage
+                .loops
                 .iter()
-                .enumerate()
-                .map(|(l, span)| Span::new(span.min, (span.min + run_extent(l) - 1).min(span.max)))
-                .collect();
-            for read in
-                reads_through_inlined(dag, nest, s, &bounds.realization_loops[s], &tile_loops)
-            {
+                .position(|l| !l.is_rvar && l.pure_dim == 0);
+            let run_along = |l: usize| -> i64 {
+                if Some(l) == storage_loop {
+                    run_extent(l).max(contiguous_extent(stage, tiling, loops, l))
+                } else {
+                    run_extent(l)
+                }
+            };
+            let run_loops = box_of(&run_along);
+            for read in reads_through_inlined(
+                dag,
+                nest,
+                s,
+                [&bounds.realization_loops[s], &tile_loops, &run_loops],
+            ) {
                 let p_bytes = dag.bytes_per_point(read.producer) as f64;
                 if let Some(first) = read.run.first() {
                     let run = first.extent().max(1) as f64 * p_bytes;
@@ -526,35 +557,33 @@ pub fn schedule_features(
                 row.unique_lines_read_per_realization += lines(footprint, p_bytes);
                 row.allocation_bytes_read_per_realization +=
                     points(&bounds.region[read.producer]) * p_bytes;
-                // Per inner tile: the footprint scaled by the tile's share of the production.
-                let share = (tile_points / row.points_computed_per_realization.max(1.0)).min(1.0);
-                row.bytes_read_per_tile += points(footprint) * p_bytes * share;
-                row.lines_read_per_tile += lines(footprint, p_bytes) * share;
+                row.bytes_read_per_tile += points(&read.tile) * p_bytes;
+                row.lines_read_per_tile += lines(&read.tile, p_bytes);
             }
-            if let Some((v, _)) = tiling.vector {
-                for (jacobian, count) in memory_loads(dag, nest, s, &mut loads_memo) {
-                    match dense_along(&jacobian, v) {
-                        Some(true) => row.vector_loads_per_vector += count,
-                        Some(false) | None => {
-                            let broadcast = jacobian.iter().all(|row| {
-                                row.get(v).copied().flatten().is_some_and(|r| r.is_zero())
-                            });
-                            if broadcast {
-                                row.vector_loads_per_vector += count;
-                            } else {
-                                row.scalar_loads_per_vector += lanes * count;
-                            }
+            // A stage that is not vectorized loads one lane at a time: its loads per point
+            // count as scalar loads per vector of one lane.
+            let vector_loop = tiling.vector.map(|(v, _)| v);
+            for (jacobian, count) in memory_loads(dag, nest, s, &mut loads_memo) {
+                let Some(v) = vector_loop else {
+                    row.scalar_loads_per_vector += count;
+                    continue;
+                };
+                match dense_along(&jacobian, v) {
+                    Some(true) => row.vector_loads_per_vector += count,
+                    Some(false) | None => {
+                        let broadcast = jacobian
+                            .iter()
+                            .all(|row| row.get(v).copied().flatten().is_some_and(|r| r.is_zero()));
+                        if broadcast {
+                            row.vector_loads_per_vector += count;
+                        } else {
+                            row.scalar_loads_per_vector += lanes * count;
                         }
                     }
                 }
             }
-            row.write_run_bytes = stage
-                .loops
-                .iter()
-                .position(|l| !l.is_rvar && l.pure_dim == 0)
-                .map(|l| run_extent(l) as f64)
-                .unwrap_or(1.0)
-                * bytes_per_point;
+            row.write_run_bytes =
+                storage_loop.map(|l| run_along(l) as f64).unwrap_or(1.0) * bytes_per_point;
             row.working_set = working_set[s];
         }
     }
@@ -591,5 +620,103 @@ fn stored_points(bounds: &NestBounds, g: usize, site: Site) -> f64 {
         points(&bounds.region[g])
     } else {
         points(&bounds.realization_region[g])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounds::root_bounds;
+    use crate::loop_nest::StageTiling;
+    use crate::nest_bounds::nest_bounds;
+    use crate::test_dags::{stencil_nest, stencil_pair, stencil_with_loads};
+
+    fn tiling(
+        tile: [i64; 2],
+        block: Option<[i64; 2]>,
+        vector: Option<(usize, i64)>,
+    ) -> StageTiling {
+        StageTiling {
+            tile: tile.to_vec(),
+            block: block.map(|b| b.to_vec()),
+            vector,
+            parallel: Vec::new(),
+        }
+    }
+
+    /// Features of f (index 0, at root) and the 64x64 output g (index 1, at root, tiled `g`).
+    fn features_with(dag: &Dag, g: StageTiling) -> Vec<StageFeatures> {
+        let root = root_bounds(dag).unwrap();
+        let mut nest = stencil_nest(dag, Placement::Root);
+        nest.choices[1].as_mut().unwrap().stages[0] = g;
+        let bounds = nest_bounds(dag, &nest, &root).unwrap();
+        schedule_features(dag, &nest, &bounds, &root)
+    }
+
+    #[test]
+    fn edge_tiles_shifted_inwards_count_the_points_they_recompute() {
+        let dag = stencil_pair();
+        let total = |g| features_with(&dag, g)[1].points_computed_total;
+        // Tiles of 24 over 64 columns: three, the last shifted back over 8 columns.
+        assert_eq!(total(tiling([24, 8], None, None)), 72.0 * 64.0);
+        // Blocks of 40 columns in tiles of 8: two blocks of five tiles.
+        assert_eq!(total(tiling([8, 8], Some([40, 64]), None)), 80.0 * 64.0);
+        // Tiles that divide the loop recompute nothing.
+        assert_eq!(total(tiling([16, 8], None, None)), 64.0 * 64.0);
+        let g = &features_with(&dag, tiling([24, 8], None, None))[1];
+        assert_eq!(g.points_computed_minimum, 64.0 * 64.0);
+        assert_eq!(g.num_scalars, 72.0 * 64.0);
+    }
+
+    #[test]
+    fn reads_per_tile_are_the_tile_s_own_footprint() {
+        let dag = stencil_pair();
+        // An 8x1 tile of the 3-tap stencil reads 10 points of f (40 bytes, one cache line).
+        let g = &features_with(&dag, tiling([8, 1], None, None))[1];
+        assert_eq!((g.bytes_read_per_tile, g.lines_read_per_tile), (40.0, 1.0));
+        let g = &features_with(&dag, tiling([8, 8], None, None))[1];
+        assert_eq!((g.bytes_read_per_tile, g.lines_read_per_tile), (320.0, 8.0));
+    }
+
+    #[test]
+    fn a_row_shaped_tile_streams_along_the_whole_row() {
+        let dag = stencil_pair();
+        let runs = |g| {
+            let g = &features_with(&dag, g)[1];
+            (g.write_run_bytes, g.read_run_bytes)
+        };
+        // [8, 1]: the next tile along x follows directly: whole rows of g (64) and f (66).
+        assert_eq!(runs(tiling([8, 1], None, None)), (256.0, 264.0));
+        // [8, 4]: the tile loop over y comes between two tiles along x.
+        assert_eq!(runs(tiling([8, 4], None, None)), (32.0, 40.0));
+        // Untiled: the whole row, as before.
+        assert_eq!(runs(tiling([1, 1], None, None)), (256.0, 264.0));
+        // Blocks of 32 columns of [8, 1] tiles: the block loop over y (64 rows) ends the run.
+        assert_eq!(runs(tiling([8, 1], Some([32, 64]), None)), (128.0, 136.0));
+    }
+
+    #[test]
+    fn a_stage_that_is_not_vectorized_counts_its_loads_as_scalar() {
+        let dag = stencil_with_loads();
+        let g = &features_with(&dag, tiling([8, 8], None, None))[1];
+        assert_eq!(
+            (g.scalar_loads_per_vector, g.vector_loads_per_vector),
+            (3.0, 0.0)
+        );
+        // Vectorized along x, the three taps are dense vector loads.
+        let g = &features_with(&dag, tiling([8, 8], None, Some((0, 8))))[1];
+        assert_eq!(
+            (g.scalar_loads_per_vector, g.vector_loads_per_vector),
+            (0.0, 3.0)
+        );
+    }
+
+    #[test]
+    fn the_innermost_pure_extent_of_an_untiled_stage_is_its_whole_loop() {
+        let dag = stencil_pair();
+        let g = &features_with(&dag, tiling([1, 1], None, None))[1];
+        assert_eq!(g.innermost_pure_loop_extent, 64.0);
+        let g = &features_with(&dag, tiling([8, 4], None, None))[1];
+        assert_eq!(g.innermost_pure_loop_extent, 8.0);
     }
 }

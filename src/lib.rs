@@ -62,6 +62,8 @@ pub mod pipeline_features;
 pub mod plan;
 pub mod search;
 pub mod stage_loops;
+#[cfg(test)]
+mod test_dags;
 pub mod tiling;
 
 pub use error::{Error, Result};

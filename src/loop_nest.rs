@@ -290,6 +290,16 @@ impl LoopNest {
         guarded
     }
 
+    /// Per loop of stage `s`: whether its splits shift the edge block or tile inwards (and so
+    /// recompute points), rather than guard it.
+    pub fn shifted_loops(&self, dag: &Dag, s: usize) -> Vec<bool> {
+        let shifts = tail_of(dag, s) == TailKind::ShiftInwards;
+        self.guarded_loops(dag, s)
+            .into_iter()
+            .map(|guarded| shifts && !guarded)
+            .collect()
+    }
+
     /// The complete plan: every scheduled Func must be decided.
     pub fn to_plan(&self, dag: &Dag) -> SchedulePlan {
         let mut plan = SchedulePlan::default();

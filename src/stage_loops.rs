@@ -66,6 +66,72 @@ fn block_count(tiling: &StageTiling, l: usize) -> i64 {
     }
 }
 
+/// Points one production computes along pure loop `l`, whose extent per production is
+/// `extent`. Splits that shift their last block or tile inwards (`shifted`: pure definitions)
+/// keep every block and tile whole, so the edge ones overlap their neighbours and compute those
+/// points again (an extent smaller than the tile computes a whole tile); guarded splits
+/// (updates, sliding Funcs) compute each point once.
+pub fn computed_extent(tiling: &StageTiling, l: usize, extent: i64, shifted: bool) -> i64 {
+    let extent = extent.max(0);
+    let tile = tiling.tile[l].max(1);
+    let block = tiling.outer_block(l);
+    if !shifted || extent == 0 || block <= 1 {
+        return extent;
+    }
+    let per_block = if block > tile {
+        (block + tile - 1) / tile * tile
+    } else {
+        block
+    };
+    (extent + block - 1) / block * per_block
+}
+
+/// Consecutive points along pure loop `l` that the stage visits before any other loop advances:
+/// the vector, then `l`'s tile, its block and its whole extent, for as long as every loop
+/// between them (other tile and block loops, RVars, outer loops) runs once. A row-shaped tile
+/// (`[32, 1]`) thus streams along the whole row, and an RVar inside the outer loops stops the
+/// run at the tile. `loops` are the stage's loops per production.
+pub fn contiguous_extent(stage: &DagStage, tiling: &StageTiling, loops: &[Span], l: usize) -> i64 {
+    let n = stage.loops.len();
+    let extent = loops[l].extent().max(1);
+    let pure: Vec<usize> = (0..n).filter(|&k| !stage.loops[k].is_rvar).collect();
+    let mut run = match tiling.vector {
+        Some((v, lanes)) if v == l => lanes,
+        _ => 1,
+    };
+    // Tile loops, innermost (lowest index) first.
+    for &k in &pure {
+        if k == l {
+            run = run.max(tiling.tile[l].max(1));
+        } else if tiling.tile[k] > 1 {
+            return run.min(extent);
+        }
+    }
+    // Block loops, in the same order.
+    for &k in &pure {
+        if block_count(tiling, k) > 1 {
+            if k != l {
+                return run.min(extent);
+            }
+            run = tiling.outer_block(l);
+        }
+    }
+    // The RVars, then the outer pure loops.
+    if (0..n).any(|k| stage.loops[k].is_rvar && loops[k].extent() > 1) {
+        return run.min(extent);
+    }
+    for &k in &pure {
+        if k == l {
+            return extent;
+        }
+        let block = tiling.outer_block(k);
+        if (loops[k].extent() + block - 1) / block > 1 {
+            return run.min(extent);
+        }
+    }
+    run.min(extent)
+}
+
 /// The inner loops of a stage, outermost first (loops of one iteration are not listed).
 pub fn inner_loops(stage: &DagStage, tiling: &StageTiling) -> Vec<InnerLoop> {
     type CountOf = fn(&StageTiling, usize) -> i64;

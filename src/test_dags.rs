@@ -1,0 +1,131 @@
+//! Small synthetic Dags for unit tests of the bounds and the features: two 64x64 Funcs, `f`
+//! feeding the output `g` through a 3-tap stencil, built directly (no Halide).
+
+use crate::bridge::ffi;
+use crate::dag::Dag;
+use crate::loop_nest::{FuncChoice, LoopNest, Placement, StageTiling};
+
+/// `symbol + offset` as an exported tree.
+pub fn shifted(symbol: i64, offset: i64) -> ffi::ExprTree {
+    let node = |op, a, b, value| ffi::ExprNode {
+        op,
+        a,
+        b,
+        c: -1,
+        value,
+    };
+    ffi::ExprTree {
+        nodes: vec![
+            node(ffi::ExprOp::Symbol, -1, -1, symbol),
+            node(ffi::ExprOp::Const, -1, -1, offset),
+            node(ffi::ExprOp::Add, 0, 1, 0),
+        ],
+    }
+}
+
+pub fn pair(min_symbol: i64, min_offset: i64, max_offset: i64) -> ffi::BoundTrees {
+    ffi::BoundTrees {
+        min: shifted(min_symbol, min_offset),
+        max: shifted(min_symbol + 1, max_offset),
+    }
+}
+
+pub fn func(name: &str, index: i32, output: bool) -> ffi::DagFunc {
+    ffi::DagFunc {
+        name: name.into(),
+        pipeline_index: index,
+        is_input: false,
+        is_output: output,
+        is_extern: false,
+        dims: vec!["x".into(), "y".into()],
+        types: vec![ffi::ScalarTypeDesc { code: 2, bits: 32 }],
+        estimates: if output {
+            vec![ffi::DimEstimate { min: 0, extent: 64 }; 2]
+        } else {
+            Vec::new()
+        },
+        region_computed: vec![pair(0, 0, 0), pair(2, 0, 0)],
+        first_stage: index,
+        num_stages: 1,
+    }
+}
+
+pub fn stage(f: i32) -> ffi::DagStage {
+    let lp = |var: &str, d| ffi::DagLoop {
+        var: var.into(),
+        is_rvar: false,
+        pure_dim: d,
+        rvar_bounds: Default::default(),
+    };
+    ffi::DagStage {
+        func: f,
+        index: 0,
+        loops: vec![lp("x", 0), lp("y", 1)],
+        store_args: vec![shifted(0, 0), shifted(1, 0)],
+        op_histogram: vec![0; crate::pipeline_features::NUM_OP_FEATURES],
+        loads: Vec::new(),
+        has_predicate: false,
+    }
+}
+
+/// f feeds g through a 3-tap horizontal stencil; g is the 64x64 output.
+pub fn stencil_pair() -> Dag {
+    stencil_along(0)
+}
+
+/// f feeds g through a 3-tap stencil along dimension `dim`; g is the 64x64 output.
+pub fn stencil_along(dim: usize) -> Dag {
+    let mut footprint = vec![pair(0, 0, 0), pair(2, 0, 0)];
+    footprint[dim] = pair(2 * dim as i64, -1, 1);
+    Dag::new(ffi::Dag {
+        funcs: vec![func("f", 0, false), func("g", 1, true)],
+        stages: vec![stage(0), stage(1)],
+        edges: vec![ffi::DagEdge {
+            producer: 0,
+            consumer_stage: 1,
+            footprint,
+            calls: 3,
+        }],
+        target: ffi::TargetDesc {
+            text: "test".into(),
+            has_gpu_feature: false,
+            vector_bytes: 32,
+            natural_vector_lanes: vec![32, 32, 16, 8, 4, 8, 4],
+        },
+    })
+    .unwrap()
+}
+
+/// g tiled 8x8 at root, f placed at `f_placement`.
+pub fn stencil_nest(dag: &Dag, f_placement: Placement) -> LoopNest {
+    let tiling = |tile: Vec<i64>| StageTiling {
+        tile,
+        block: None,
+        vector: None,
+        parallel: Vec::new(),
+    };
+    let mut nest = LoopNest::new(dag);
+    nest.choices[1] = Some(FuncChoice {
+        placement: Placement::Root,
+        stages: vec![tiling(vec![8, 8])],
+    });
+    nest.choices[0] = Some(FuncChoice {
+        placement: f_placement,
+        stages: vec![tiling(vec![1, 1])],
+    });
+    nest
+}
+
+/// `stencil_pair` with g's three loads of f written out (`f(x - 1, y)`, `f(x, y)`,
+/// `f(x + 1, y)`), for the load features.
+pub fn stencil_with_loads() -> Dag {
+    let mut raw = stencil_pair().raw;
+    raw.stages[1].loads = (-1..=1)
+        .map(|dx| ffi::DagLoad {
+            callee: 0,
+            args: vec![shifted(0, dx), shifted(1, 0)],
+            scalar_type: ffi::ScalarTypeDesc { code: 2, bits: 32 },
+        })
+        .collect();
+    Dag::new(raw).unwrap()
+}
