@@ -27,7 +27,7 @@ use halide_gcn_tools::evaluate::{run_evaluate, EvaluateCommand};
 use halide_gcn_tools::measure::{Procedure, DEFAULT_NOISE_THRESHOLD};
 use halide_gcn_tools::noise::{noise_report, run_noise, NoiseCommand};
 use halide_gcn_tools::summary::summarize;
-use halide_gcn_tools::train::TrainOptions;
+use halide_gcn_tools::train::{Selection, TrainOptions};
 use halide_gcn_tools::train_command::{run_train, TrainCommand};
 use halide_gcn_tools::training_set::Split;
 
@@ -214,14 +214,27 @@ struct TrainArgs {
     network: NetworkArgs,
     #[arg(long, default_value_t = 400)]
     max_epochs: usize,
-    /// Epochs without a better validation loss before stopping.
+    /// Epochs without a better validation score (see --select-on) before stopping.
     #[arg(long, default_value_t = 40)]
     patience: usize,
     #[arg(long, default_value_t = 1e-3)]
     learning_rate: f64,
+    #[arg(long, default_value_t = 1e-4)]
+    weight_decay: f64,
     /// Weight of the pairwise ranking term of the loss.
     #[arg(long, default_value_t = 1.0)]
     ranking_weight: f64,
+    /// Pairs whose measured log run times differ by less than this are not ranked.
+    #[arg(long, default_value_t = 0.05)]
+    ranking_margin: f64,
+    /// Weight of each pipeline's mean log error against the spread of its errors (1: plain
+    /// weighted squared error; below 1 the loss cares more about the order within a pipeline).
+    #[arg(long, default_value_t = 1.0)]
+    level_weight: f64,
+    /// Which epoch early stopping keeps: the lowest validation loss, or the best ranking of the
+    /// validation pipelines.
+    #[arg(long, value_enum, default_value_t = Selection::Loss)]
+    select_on: Selection,
     /// Print the losses every this many epochs (0: never).
     #[arg(long, default_value_t = 10)]
     log_every: usize,
@@ -333,7 +346,11 @@ fn main() {
                 max_epochs: args.max_epochs,
                 patience: args.patience,
                 learning_rate: args.learning_rate,
+                weight_decay: args.weight_decay,
                 ranking_weight: args.ranking_weight,
+                ranking_margin: args.ranking_margin,
+                level_weight: args.level_weight,
+                selection: args.select_on,
                 ..TrainOptions::default()
             };
             let summary = run_train(&TrainCommand {
@@ -352,10 +369,12 @@ fn main() {
             );
             for (name, r) in [("GCN", &summary.gcn), ("baseline", &summary.baseline)] {
                 println!(
-                    "train: {name}: best validation loss {:.4} at epoch {} of {}",
-                    r.best_validation_loss,
+                    "train: {name}: kept epoch {} of {}: validation loss {:.4}, ranking score \
+                     {:.4}",
                     r.best_epoch + 1,
-                    r.epochs
+                    r.epochs,
+                    r.best_validation_loss,
+                    r.best_validation_ranking
                 );
             }
             for (model, set, s) in &summary.fit {

@@ -1,7 +1,9 @@
 //! Training a cost network on pipelines: the loss (log run time error, weighted towards each
-//! pipeline's fast schedules, plus a pairwise ranking term within each pipeline), AdamW over
-//! a few pipelines per step in a seeded order, and early stopping on the validation pipelines
-//! (the best epoch's parameters are kept). Deterministic for a given seed.
+//! pipeline's fast schedules and split into the schedules' shape within the pipeline and the
+//! pipeline's overall level, plus a pairwise ranking term within each pipeline), AdamW over a
+//! few pipelines per step in a seeded order, and early stopping on the validation pipelines
+//! (by their loss or by how well they are ranked; the best epoch's parameters are kept).
+//! Deterministic for a given seed.
 
 use candle_core::{Device, Result, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
@@ -9,12 +11,23 @@ use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::cost_net::{CostNet, PipelineBatch};
+use crate::metrics::{kendall_tau, top1_regret};
+
+/// What early stopping keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Selection {
+    /// The epoch with the lowest mean validation loss.
+    Loss,
+    /// The epoch that ranks the validation pipelines best: lowest `(1 − mean τ) + mean
+    /// ln(top-1 regret)`, what a search needs of the model.
+    Ranking,
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct TrainOptions {
     pub seed: u64,
     pub max_epochs: usize,
-    /// Epochs without a better validation loss before stopping.
+    /// Epochs without a better validation score before stopping.
     pub patience: usize,
     pub learning_rate: f64,
     pub weight_decay: f64,
@@ -22,6 +35,13 @@ pub struct TrainOptions {
     pub pipelines_per_step: usize,
     /// Weight of the ranking term against the regression term.
     pub ranking_weight: f64,
+    /// A pair counts for ranking when the slower schedule is at least this much slower (log).
+    pub ranking_margin: f64,
+    /// Weight of the pipeline-level part of the regression error (the weighted mean error over
+    /// the pipeline's schedules) against its shape (the deviations from that mean); 1 is the
+    /// plain weighted squared error.
+    pub level_weight: f64,
+    pub selection: Selection,
 }
 
 impl Default for TrainOptions {
@@ -34,21 +54,23 @@ impl Default for TrainOptions {
             weight_decay: 1e-4,
             pipelines_per_step: 4,
             ranking_weight: 1.0,
+            ranking_margin: 0.05,
+            level_weight: 1.0,
+            selection: Selection::Loss,
         }
     }
 }
 
-/// A pair counts for ranking when the slower schedule is at least this much slower (log).
-const RANKING_MARGIN: f32 = 0.05;
-
-/// One pipeline's loss: weighted mean squared error of log run time, the weight of a schedule
-/// `sqrt(best / run time)` (the fast schedules are the ones a search must tell apart), plus
-/// `ranking_weight` times the mean logistic loss over the pairs whose measured times differ by
-/// more than the margin.
+/// One pipeline's loss. Regression: the error of log run time, each schedule weighted
+/// `sqrt(best / run time)` (the fast schedules are the ones a search must tell apart), as its
+/// weighted mean `ē` (the pipeline's level) and the deviations from it (the shape): `Σ w (e −
+/// ē)² + level_weight · ē²` over normalized weights, the weighted mean squared error when
+/// `level_weight` is 1. Ranking: `ranking_weight` times the mean logistic loss over the pairs
+/// whose measured times differ by more than `ranking_margin` (log).
 pub fn pipeline_loss(
     net: &dyn CostNet,
     batch: &PipelineBatch,
-    ranking_weight: f64,
+    options: &TrainOptions,
 ) -> Result<Tensor> {
     let predicted = net.log_costs(batch)?; // [B]
     let measured = &batch.log_run_time_host;
@@ -56,11 +78,14 @@ pub fn pipeline_loss(
     let best = measured.iter().copied().fold(f32::INFINITY, f32::min);
     let weights: Vec<f32> = measured.iter().map(|t| (0.5 * (best - t)).exp()).collect();
     let weight_sum: f32 = weights.iter().sum();
-    let weights = Tensor::from_vec(weights, b, &Device::Cpu)?;
+    let weights =
+        Tensor::from_vec(weights, b, &Device::Cpu)?.affine(1.0 / f64::from(weight_sum), 0.0)?;
     let error = (&predicted - &batch.log_run_time)?;
-    let regression = (error.sqr()? * weights)?
-        .sum_all()?
-        .affine(1.0 / f64::from(weight_sum), 0.0)?;
+    let level = (&error * &weights)?.sum_all()?;
+    let shape = (error.broadcast_sub(&level)?.sqr()? * &weights)?.sum_all()?;
+    let regression = (shape + level.sqr()?.affine(options.level_weight, 0.0)?)?;
+    let ranking_weight = options.ranking_weight;
+    let margin = options.ranking_margin as f32;
     if ranking_weight == 0.0 || b < 2 {
         return Ok(regression);
     }
@@ -69,7 +94,7 @@ pub fn pipeline_loss(
     let mut pairs = 0usize;
     for i in 0..b {
         for j in 0..b {
-            if measured[j] - measured[i] > RANKING_MARGIN {
+            if measured[j] - measured[i] > margin {
                 slower[i * b + j] = 1.0;
                 pairs += 1;
             }
@@ -92,15 +117,57 @@ pub fn pipeline_loss(
 }
 
 /// Mean loss over pipelines (no optimizer step).
-pub fn mean_loss(net: &dyn CostNet, batches: &[PipelineBatch], ranking_weight: f64) -> Result<f64> {
+pub fn mean_loss(
+    net: &dyn CostNet,
+    batches: &[PipelineBatch],
+    options: &TrainOptions,
+) -> Result<f64> {
     if batches.is_empty() {
         return Ok(f64::NAN);
     }
     let mut total = 0.0;
     for batch in batches {
-        total += f64::from(pipeline_loss(net, batch, ranking_weight)?.to_scalar::<f32>()?);
+        total += f64::from(pipeline_loss(net, batch, options)?.to_scalar::<f32>()?);
     }
     Ok(total / batches.len() as f64)
+}
+
+/// `(1 − mean τ) + mean ln(top-1 regret)` over pipelines (lower is better; pipelines whose
+/// measured times all tie count for the regret only).
+pub fn ranking_score(net: &dyn CostNet, batches: &[PipelineBatch]) -> Result<f64> {
+    let (mut taus, mut log_regrets) = (Vec::new(), Vec::new());
+    for batch in batches {
+        let predicted: Vec<f64> = net
+            .log_costs(batch)?
+            .to_vec1::<f32>()?
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        let measured: Vec<f64> = batch
+            .log_run_time_host
+            .iter()
+            .map(|&t| f64::from(t))
+            .collect();
+        if let Some(tau) = kendall_tau(&predicted, &measured) {
+            taus.push(tau);
+        }
+        // Regret on run times: exp of the log gap to the best.
+        let times: Vec<f64> = measured.iter().map(|t| t.exp()).collect();
+        if let Some(regret) = top1_regret(&predicted, &times) {
+            log_regrets.push(regret.ln());
+        }
+    }
+    let mean = |v: &[f64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
+    if log_regrets.is_empty() {
+        return Ok(f64::NAN);
+    }
+    Ok(1.0 - mean(&taus) + mean(&log_regrets))
 }
 
 /// How training went.
@@ -109,8 +176,12 @@ pub struct TrainReport {
     pub epochs: usize,
     pub best_epoch: usize,
     pub best_validation_loss: f64,
+    /// The validation ranking score (`ranking_score`) of the kept epoch.
+    pub best_validation_ranking: f64,
     /// (training loss, validation loss) per epoch.
     pub history: Vec<(f64, f64)>,
+    /// Validation ranking score per epoch.
+    pub ranking_history: Vec<f64>,
 }
 
 fn snapshot(vars: &[Var]) -> Result<Vec<Tensor>> {
@@ -143,8 +214,9 @@ pub fn train(
     )?;
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let mut order: Vec<usize> = (0..training.len()).collect();
-    let mut best = (f64::INFINITY, 0usize, snapshot(&vars)?);
-    let mut history = Vec::new();
+    // (score that selects, epoch, validation loss, validation ranking, parameters)
+    let mut best = (f64::INFINITY, 0usize, f64::NAN, f64::NAN, snapshot(&vars)?);
+    let (mut history, mut ranking_history) = (Vec::new(), Vec::new());
     for epoch in 0..options.max_epochs {
         // Fisher-Yates with the seeded stream.
         for i in (1..order.len()).rev() {
@@ -155,18 +227,32 @@ pub fn train(
         for step in order.chunks(options.pipelines_per_step.max(1)) {
             let mut losses = Vec::with_capacity(step.len());
             for &k in step {
-                losses.push(pipeline_loss(net, &training[k], options.ranking_weight)?);
+                losses.push(pipeline_loss(net, &training[k], options)?);
             }
             let loss = Tensor::stack(&losses, 0)?.mean_all()?;
             epoch_loss += f64::from(loss.to_scalar::<f32>()?) * step.len() as f64;
             optimizer.backward_step(&loss)?;
         }
         let train_loss = epoch_loss / training.len().max(1) as f64;
-        let validation_loss = mean_loss(net, validation, options.ranking_weight)?;
+        let validation_loss = mean_loss(net, validation, options)?;
+        let validation_ranking = ranking_score(net, validation)?;
         history.push((train_loss, validation_loss));
+        ranking_history.push(validation_ranking);
         epoch_done(epoch, train_loss, validation_loss);
-        if validation_loss < best.0 {
-            best = (validation_loss, epoch, snapshot(&vars)?);
+        let score = match options.selection {
+            Selection::Loss => validation_loss,
+            // A model whose loss is not finite is not a candidate, however it ranks.
+            Selection::Ranking if validation_loss.is_finite() => validation_ranking,
+            Selection::Ranking => f64::NAN,
+        };
+        if score < best.0 {
+            best = (
+                score,
+                epoch,
+                validation_loss,
+                validation_ranking,
+                snapshot(&vars)?,
+            );
         } else if epoch >= best.1 + options.patience {
             break;
         }
@@ -179,11 +265,134 @@ pub fn train(
             history.last()
         )));
     }
-    restore(&vars, &best.2)?;
+    restore(&vars, &best.4)?;
     Ok(TrainReport {
         epochs: history.len(),
         best_epoch: best.1,
-        best_validation_loss: best.0,
+        best_validation_loss: best.2,
+        best_validation_ranking: best.3,
         history,
+        ranking_history,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Predicts fixed log costs: one stage per schedule, output scale 1.
+    struct Fixed(Vec<f32>);
+
+    impl CostNet for Fixed {
+        fn vars(&self) -> Vec<Var> {
+            Vec::new()
+        }
+        fn log_stage_costs(&self, _: &PipelineBatch) -> Result<Tensor> {
+            Tensor::from_vec(self.0.clone(), (self.0.len(), 1), &Device::Cpu)
+        }
+        fn output_scale(&self) -> f32 {
+            1.0
+        }
+    }
+
+    /// A batch of measured log run times (only those are read by the loss).
+    fn measured(log_times: &[f32]) -> PipelineBatch {
+        let cpu = Device::Cpu;
+        let b = log_times.len();
+        PipelineBatch {
+            pipeline: Tensor::zeros((1, 1), candle_core::DType::F32, &cpu).unwrap(),
+            schedules: Tensor::zeros((b, 1, 1), candle_core::DType::F32, &cpu).unwrap(),
+            m_in: Tensor::zeros((1, 1), candle_core::DType::F32, &cpu).unwrap(),
+            m_out: Tensor::zeros((1, 1), candle_core::DType::F32, &cpu).unwrap(),
+            log_run_time: Tensor::from_vec(log_times.to_vec(), b, &cpu).unwrap(),
+            log_run_time_host: log_times.to_vec(),
+        }
+    }
+
+    fn loss(predicted: &[f32], batch: &PipelineBatch, options: &TrainOptions) -> f64 {
+        f64::from(
+            pipeline_loss(&Fixed(predicted.to_vec()), batch, options)
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn with_level_weight_one_the_regression_is_the_weighted_squared_error() {
+        let times = [-7.0f32, -6.5, -5.0];
+        let predicted = [-6.0f32, -6.9, -5.5];
+        let options = TrainOptions {
+            ranking_weight: 0.0,
+            ..TrainOptions::default()
+        };
+        let weights: Vec<f64> = times
+            .iter()
+            .map(|&t| (0.5 * f64::from(-7.0 - t)).exp())
+            .collect();
+        let total: f64 = weights.iter().sum();
+        let expected: f64 = weights
+            .iter()
+            .zip(predicted.iter().zip(&times))
+            .map(|(w, (p, t))| w * f64::from(p - t).powi(2))
+            .sum::<f64>()
+            / total;
+        let got = loss(&predicted, &measured(&times), &options);
+        assert!((got - expected).abs() < 1e-5, "{got} vs {expected}");
+    }
+
+    #[test]
+    fn without_the_level_term_a_pipeline_wide_offset_costs_nothing() {
+        let times = [-7.0f32, -6.5, -5.0, -6.8];
+        let batch = measured(&times);
+        let options = TrainOptions {
+            level_weight: 0.0,
+            ranking_margin: 0.1,
+            ..TrainOptions::default()
+        };
+        let predicted = [-6.0f32, -6.9, -5.5, -6.0];
+        let shifted: Vec<f32> = predicted.iter().map(|p| p + 3.0).collect();
+        let (a, b) = (
+            loss(&predicted, &batch, &options),
+            loss(&shifted, &batch, &options),
+        );
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        // With it, the offset is paid for.
+        let options = TrainOptions {
+            level_weight: 1.0,
+            ..options
+        };
+        assert!(loss(&shifted, &batch, &options) > loss(&predicted, &batch, &options) + 1.0);
+    }
+
+    #[test]
+    fn pairs_closer_than_the_margin_are_not_ranked() {
+        // Two schedules 8% apart, predicted in the wrong order.
+        let batch = measured(&[-7.0, -7.0 + 0.08]);
+        let predicted = [-6.9f32, -7.0];
+        let options = |margin| TrainOptions {
+            ranking_margin: margin,
+            ..TrainOptions::default()
+        };
+        let regression = loss(
+            &predicted,
+            &batch,
+            &TrainOptions {
+                ranking_weight: 0.0,
+                ..options(0.05)
+            },
+        );
+        assert!(loss(&predicted, &batch, &options(0.05)) > regression + 0.5);
+        assert!((loss(&predicted, &batch, &options(0.1)) - regression).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_ranking_score_rewards_order_and_the_right_favourite() {
+        let batch = measured(&[-7.0, -6.0, -5.0]);
+        let right = ranking_score(&Fixed(vec![-3.0, -2.0, -1.0]), std::slice::from_ref(&batch));
+        assert!(right.unwrap().abs() < 1e-9);
+        // Reversed: τ = -1, and the favourite is e² slower than the best.
+        let wrong = ranking_score(&Fixed(vec![-1.0, -2.0, -3.0]), std::slice::from_ref(&batch));
+        assert!((wrong.unwrap() - 4.0).abs() < 1e-5);
+    }
 }

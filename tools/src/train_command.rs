@@ -137,8 +137,9 @@ pub fn run_train(cmd: &TrainCommand) -> Result<TrainSummary, String> {
     let samples: usize = train_set.iter().map(|p| p.schedules.len()).sum();
     let description = format!(
         "GCN, hidden width {}, {} layers, trained by `halide-gcn-tools train` (seed {}, split \
-         seed {}) on {} pipelines ({samples} schedules) of {}, validated on {}; best epoch {} \
-         of {}, validation loss {:.4}",
+         seed {}) on {} pipelines ({samples} schedules) of {}, validated on {}; loss: ranking \
+         weight {}, margin {}, level weight {}; learning rate {}, weight decay {}; kept epoch {} \
+         of {} (by validation {}), validation loss {:.4}, ranking score {:.4}",
         cmd.hidden,
         cmd.layers,
         cmd.options.seed,
@@ -150,9 +151,19 @@ pub fn run_train(cmd: &TrainCommand) -> Result<TrainSummary, String> {
             .collect::<Vec<_>>()
             .join(", "),
         validation_set.len(),
+        cmd.options.ranking_weight,
+        cmd.options.ranking_margin,
+        cmd.options.level_weight,
+        cmd.options.learning_rate,
+        cmd.options.weight_decay,
         gcn_report.best_epoch + 1,
         gcn_report.epochs,
-        gcn_report.best_validation_loss
+        match cmd.options.selection {
+            crate::train::Selection::Loss => "loss",
+            crate::train::Selection::Ranking => "ranking",
+        },
+        gcn_report.best_validation_loss,
+        gcn_report.best_validation_ranking
     );
     let weights = gcn.to_weights().map_err(|e| e.to_string())?;
     let mut proto = model_proto(&weights, &normalization, &description);

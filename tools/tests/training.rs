@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use halide_gcn_tools::evaluate::{run_evaluate, EvaluateCommand, Scores};
+use halide_gcn_tools::train::Selection;
 use halide_gcn_tools::train::TrainOptions;
 use halide_gcn_tools::train_command::{run_train, TrainCommand, PARITY_TOLERANCE};
 use halide_gcn_tools::training_set::Split;
@@ -32,6 +33,14 @@ fn split() -> Split {
 }
 
 fn train_into(dir: &Path, seed: u64) -> halide_gcn_tools::train_command::TrainSummary {
+    train_with(dir, seed, Selection::Loss)
+}
+
+fn train_with(
+    dir: &Path,
+    seed: u64,
+    selection: Selection,
+) -> halide_gcn_tools::train_command::TrainSummary {
     run_train(&TrainCommand {
         data: vec![fixture()],
         out: dir.join("gcn.onnx"),
@@ -41,6 +50,7 @@ fn train_into(dir: &Path, seed: u64) -> halide_gcn_tools::train_command::TrainSu
             seed,
             max_epochs: 6,
             patience: 3,
+            selection,
             ..TrainOptions::default()
         },
         hidden: 16,
@@ -234,4 +244,25 @@ fn bad_datasets_and_splits_are_clear_errors() {
     let (ok, err) = train_on(&plain, &["--held-out-fraction", "1.5"], &dir);
     assert!(!ok && err.contains("--held-out-fraction"), "{err}");
     assert!(!dir.join("gcn.onnx").exists(), "a failed run wrote a model");
+}
+
+#[test]
+fn early_stopping_keeps_the_epoch_with_the_best_chosen_score() {
+    let first_best = |scores: &[f64]| {
+        (0..scores.len())
+            .min_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)))
+            .unwrap()
+    };
+    let dir = scratch("train-by-loss");
+    let r = train_with(&dir, 4, Selection::Loss).gcn;
+    let losses: Vec<f64> = r.history.iter().map(|h| h.1).collect();
+    assert_eq!(r.best_epoch, first_best(&losses));
+    assert_eq!(r.best_validation_loss, losses[r.best_epoch]);
+
+    let dir = scratch("train-by-ranking");
+    let r = train_with(&dir, 4, Selection::Ranking).gcn;
+    assert_eq!(r.ranking_history.len(), r.history.len());
+    assert_eq!(r.best_epoch, first_best(&r.ranking_history));
+    assert_eq!(r.best_validation_ranking, r.ranking_history[r.best_epoch]);
+    assert!(r.best_validation_ranking.is_finite());
 }
