@@ -1,8 +1,13 @@
 //! Feature normalization of the cost model (docs/model.md, "Metadata"): per column,
-//! `(ln(1 + max(x, 0)) - mean) / std`, with the statistics and the feature names stored in the
+//! `(ln(1 + max(x, 0)) - mean) / std` clamped to ±[`NORMALIZED_LIMIT`], with the statistics and the feature names stored in the
 //! ONNX file's metadata so that a model carries what it was trained on.
 
 use crate::error::{Error, Result};
+
+/// Normalized features are clamped to ± this many standard deviations: a value far outside
+/// what the model was trained on (a feature saturated at 1e30, a column almost constant in
+/// training) is extrapolation either way, and a linear layer would amplify it without bound.
+pub const NORMALIZED_LIMIT: f32 = 10.0;
 
 /// Metadata keys.
 pub const FORMAT_VERSION_KEY: &str = "halide_gcn.format_version";
@@ -42,11 +47,13 @@ impl ColumnStats {
         self.names.is_empty()
     }
 
-    /// Normalizes rows of raw values in place (each row one stage, `len()` columns).
+    /// Normalizes rows of raw values in place (each row one stage, `len()` columns), clamped
+    /// to ±[`NORMALIZED_LIMIT`].
     pub fn apply(&self, values: &mut [f32]) {
         for row in values.chunks_mut(self.len().max(1)) {
             for ((v, m), s) in row.iter_mut().zip(&self.mean).zip(&self.std) {
-                *v = ((1.0 + v.max(0.0)).ln() - m) / s;
+                let normalized = ((1.0 + v.max(0.0)).ln() - m) / s;
+                *v = normalized.clamp(-NORMALIZED_LIMIT, NORMALIZED_LIMIT);
             }
         }
     }
@@ -174,5 +181,34 @@ impl Normalization {
         };
         check("pipeline", &self.pipeline.names, pipeline)?;
         check("schedule", &self.schedule.names, schedule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalized_values_are_log_scaled_and_clamped() {
+        let stats = ColumnStats {
+            names: vec!["a".into(), "b".into()],
+            mean: vec![1.0, 0.0],
+            std: vec![0.5, 0.1],
+        };
+        let mut rows = [std::f32::consts::E - 1.0, 0.0, 1e30, -3.0];
+        stats.apply(&mut rows);
+        // ln(e) = 1 is the mean; a negative raw value counts as 0; ln(1 + 1e30) = 69 would be
+        // 136 deviations out, and is clamped.
+        let want = [0.0, 0.0, NORMALIZED_LIMIT, 0.0];
+        for (got, want) in rows.iter().zip(want) {
+            assert!((got - want).abs() < 1e-6, "{rows:?}");
+        }
+        let mut low = [0.0f32, 0.0];
+        ColumnStats {
+            mean: vec![5.0, 0.0],
+            ..stats
+        }
+        .apply(&mut low);
+        assert_eq!(low[0], -NORMALIZED_LIMIT);
     }
 }

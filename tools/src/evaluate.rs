@@ -269,12 +269,16 @@ pub fn run_evaluate(cmd: &EvaluateCommand) -> Result<(Scores, Scores), String> {
     // Scoring pipelines a model was trained or validated on would flatter it: the split must
     // be the one both models recorded.
     let wanted = cmd.split.describe();
-    let recorded = recorded_split(&cmd.model)?;
+    let Some(recorded) = recorded_split(&cmd.model)? else {
+        return Err(format!(
+            "{} records no training split ({}): evaluate scores models written by `train`, \
+             whose held-out pipelines it can tell apart from those they learned from",
+            cmd.model.display(),
+            crate::training_set::SPLIT_METADATA_KEY
+        ));
+    };
     for (file, split) in [
-        (
-            &cmd.model,
-            recorded.as_deref().unwrap_or(&wanted).to_string(),
-        ),
+        (&cmd.model, recorded),
         (&cmd.baseline, baseline_split.describe()),
     ] {
         if split != wanted {

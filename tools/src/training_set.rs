@@ -36,6 +36,8 @@ pub struct PipelineData {
     pub adjacency: Vec<f32>,
     /// `[N, P]` row-major, raw.
     pub pipeline_features: Vec<f32>,
+    /// Where every schedule was measured: the machine and the thread count.
+    pub measured_on: String,
     pub schedules: Vec<ScheduleData>,
 }
 
@@ -68,7 +70,7 @@ pub fn plugin_feature_names() -> (Vec<String>, Vec<String>) {
 /// Reads dataset files and groups their samples by pipeline (in pipeline-id order, schedules in
 /// file order). Errors name the file and sample: an unreadable dataset, a featurization that
 /// does not parse or has other feature names than this plugin, or two samples of one pipeline
-/// that disagree on its graph.
+/// that disagree on its graph or were measured on different machines or thread counts.
 pub fn load_pipelines(files: &[PathBuf]) -> Result<Vec<PipelineData>, String> {
     if files.is_empty() {
         return Err("no dataset files given".into());
@@ -138,8 +140,19 @@ pub fn load_pipelines(files: &[PathBuf]) -> Result<Vec<PipelineData>, String> {
                 run_time_s: sample.run_time_ms * 1e-3,
                 noisy: sample.noisy,
             };
+            let measured_on = format!("{}, {} threads", sample.machine, sample.threads);
             match pipelines.get_mut(&sample.pipeline) {
                 Some(p) => {
+                    // Run times from two machines (or thread counts) do not rank against
+                    // each other.
+                    if p.measured_on != measured_on {
+                        return Err(format!(
+                            "{}: measured on {measured_on}, but an earlier sample of the same \
+                             pipeline on {}: train on one machine's data",
+                            at(),
+                            p.measured_on
+                        ));
+                    }
                     if p.stages != n
                         || p.adjacency != adjacency
                         || p.pipeline_features != pipeline_features
@@ -160,6 +173,7 @@ pub fn load_pipelines(files: &[PathBuf]) -> Result<Vec<PipelineData>, String> {
                             stages: n,
                             adjacency,
                             pipeline_features,
+                            measured_on,
                             schedules: vec![schedule],
                         },
                     );
@@ -235,34 +249,35 @@ impl Split {
 /// almost constant in training would otherwise put unseen values thousands of deviations out.
 const MIN_STD: f32 = 0.1;
 
-/// Mean and standard deviation of `ln(1 + max(x, 0))` per column over `rows` (a std of 0
-/// becomes 1: a constant column then normalizes to 0; a small one becomes [`MIN_STD`]).
+/// Mean and standard deviation of `ln(1 + max(x, 0))` per column over `rows`: a column
+/// constant over the rows gets std 1 (it normalizes to 0), any other at least [`MIN_STD`].
 fn column_stats<'a>(names: Vec<String>, rows: impl Iterator<Item = &'a [f32]>) -> ColumnStats {
     let k = names.len();
     let mut sum = vec![0.0f64; k];
     let mut square = vec![0.0f64; k];
+    let mut lowest = vec![f64::INFINITY; k];
+    let mut highest = vec![f64::NEG_INFINITY; k];
     let mut count = 0usize;
     for row in rows {
         for (j, v) in row.iter().enumerate() {
             let x = f64::from(v.max(0.0)).ln_1p();
             sum[j] += x;
             square[j] += x * x;
+            lowest[j] = lowest[j].min(x);
+            highest[j] = highest[j].max(x);
         }
         count += 1;
     }
     let n = count.max(1) as f64;
     let mean: Vec<f32> = sum.iter().map(|s| (s / n) as f32).collect();
-    let std = sum
-        .iter()
-        .zip(&square)
-        .map(|(s, q)| {
-            let variance = (q / n - (s / n) * (s / n)).max(0.0);
-            let std = variance.sqrt() as f32;
-            if std > 1e-6 {
-                std.max(MIN_STD)
-            } else {
-                1.0
+    let std = (0..k)
+        .map(|j| {
+            // Exactly constant, whatever rounding the one-pass variance makes of it.
+            if !(highest[j] > lowest[j]) {
+                return 1.0;
             }
+            let variance = (square[j] / n - (sum[j] / n) * (sum[j] / n)).max(0.0);
+            (variance.sqrt() as f32).max(MIN_STD)
         })
         .collect();
     ColumnStats { names, mean, std }
@@ -334,5 +349,21 @@ mod tests {
         assert!((stats.std[0] - 0.5).abs() < 1e-6);
         // A constant column gets std 1.
         assert_eq!(stats.std[1], 1.0);
+    }
+
+    #[test]
+    fn a_constant_column_gets_std_one_whatever_the_rounding() {
+        // Saturated features (1e30, ln = 69) over many rows: the one-pass variance of a
+        // constant is a rounding residue, not a spread.
+        let rows = vec![[1e30f32, 12345.678]; 1000];
+        let stats = column_stats(
+            vec!["a".into(), "b".into()],
+            rows.iter().map(|r| r.as_slice()),
+        );
+        assert_eq!(stats.std, [1.0, 1.0]);
+        // Anything that varies at all gets at least the floor.
+        let rows = [[1.0f32], [1.001]];
+        let stats = column_stats(vec!["a".into()], rows.iter().map(|r| r.as_slice()));
+        assert_eq!(stats.std, [MIN_STD]);
     }
 }

@@ -138,6 +138,18 @@ fn training_exports_a_model_tract_agrees_with_and_is_deterministic() {
     })
     .expect_err("evaluate accepted another split");
     assert!(err.contains("was trained with the split"), "{err}");
+    // A model that records no split (init-model's untrained one): refused too.
+    let err = run_evaluate(&EvaluateCommand {
+        data: vec![fixture()],
+        model: Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/gcn.onnx"),
+        baseline: first.join("baseline.safetensors"),
+        split: split(),
+        report: first.join("other.md"),
+        plot: first.join("other.png"),
+        command_line: "test".into(),
+    })
+    .expect_err("evaluate accepted a model without a recorded split");
+    assert!(err.contains("records no training split"), "{err}");
 
     // The same seed again: the same model, byte for byte, and the same scores.
     let second = scratch("train-second");
@@ -215,6 +227,24 @@ fn bad_datasets_and_splits_are_clear_errors() {
     let (ok, err) = train_on(&empty, &[], &dir);
     assert!(
         !ok && err.contains("empty.hgds") && err.contains("empty"),
+        "{err}"
+    );
+
+    // One sample of a pipeline measured on another machine: its times do not rank.
+    let mixed = dir.join("mixed.hgds");
+    {
+        let (mut writer, _) = halide_gcn_tools::dataset::DatasetWriter::open(&mixed).unwrap();
+        for (k, s) in samples.iter().enumerate() {
+            let mut s = s.clone();
+            if k == 1 {
+                s.machine = "another machine".into();
+            }
+            writer.append(&s).unwrap();
+        }
+    }
+    let (ok, err) = train_on(&mixed, &[], &dir);
+    assert!(
+        !ok && err.contains("another machine") && err.contains("one machine's data"),
         "{err}"
     );
 
