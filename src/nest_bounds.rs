@@ -9,8 +9,10 @@
 //! advance one value at a time), for any other consumer the region it computes inside the same
 //! iteration, found the same way (recursively, memoized). A sliding Func is realized once per
 //! iteration of its store site and computes that whole region over the compute iterations
-//! inside it. Inlined Funcs have no productions: their region only passes requirements
-//! through to producers.
+//! inside it; a Func computed inside a sliding Func's loops runs once per iteration of those
+//! loops over the new points (the realization's loops), not over each production's whole
+//! window. Inlined Funcs have no productions: their region only passes requirements through to
+//! producers.
 
 use std::collections::HashMap;
 
@@ -240,10 +242,22 @@ pub fn nest_bounds(dag: &Dag, nest: &LoopNest, root: &RootBounds) -> Result<Nest
             Placement::Inline => (0.0, 0.0),
             Placement::Root => (1.0, 1.0),
             Placement::At(site) => {
-                let owner = productions[dag.stage(site.stage).func as usize];
+                // Inside a sliding Func, the site's loops run over the new points only: count
+                // its iterations over each realization's loops (every point once), not over
+                // each production's whole window.
+                let owner = dag.stage(site.stage).func as usize;
+                let owner_slides = matches!(
+                    nest.choice(owner).map(|c| c.placement),
+                    Some(Placement::At(owner_site)) if owner_site.slides()
+                );
+                let (count, owner_loops) = if owner_slides {
+                    (realizations[owner], &realization_loops)
+                } else {
+                    (productions[owner], &loops)
+                };
                 (
-                    owner * iterations_at(dag, nest, &loops, site, site.depth),
-                    owner * iterations_at(dag, nest, &loops, site, site.store_depth),
+                    count * iterations_at(dag, nest, owner_loops, site, site.depth),
+                    count * iterations_at(dag, nest, owner_loops, site, site.store_depth),
                 )
             }
         };
@@ -271,7 +285,10 @@ mod tests {
     use super::*;
     use crate::bounds::root_bounds;
     use crate::features::schedule_features;
-    use crate::test_dags::{stencil_along, stencil_nest, stencil_pair};
+    use crate::loop_nest::{FuncChoice, StageTiling};
+    use crate::test_dags::{
+        pointwise_then_vertical_stencil, stencil_along, stencil_nest, stencil_pair,
+    };
 
     #[test]
     fn producer_at_an_eight_by_eight_tile_of_a_three_tap_stencil_computes_ten_by_eight() {
@@ -346,5 +363,44 @@ mod tests {
         assert_eq!(features[0].points_computed_total, 80.0 * 64.0);
         assert_eq!(features[0].points_computed_per_production, 10.0);
         assert_eq!(features[1].working_set, 24.0 * 4.0);
+    }
+
+    #[test]
+    fn a_producer_inside_a_sliding_func_computes_only_for_its_new_rows() {
+        let dag = pointwise_then_vertical_stencil();
+        let root = root_bounds(&dag).unwrap();
+        let untiled = |tile: Vec<i64>| StageTiling {
+            tile,
+            block: None,
+            vector: None,
+            parallel: Vec::new(),
+        };
+        let mut nest = LoopNest::new(&dag);
+        // g at root in 8x8 tiles; f slides down each tile (computed per row, stored per
+        // tile); a computed per point of f.
+        nest.choices[2] = Some(FuncChoice {
+            placement: Placement::Root,
+            stages: vec![untiled(vec![8, 8])],
+        });
+        nest.choices[1] = Some(FuncChoice {
+            placement: Placement::At(Site {
+                stage: 2,
+                depth: 1,
+                store_depth: 0,
+            }),
+            stages: vec![untiled(vec![1, 1])],
+        });
+        nest.choices[0] = Some(FuncChoice {
+            placement: Placement::At(Site::new(1, 0)),
+            stages: vec![untiled(vec![1, 1])],
+        });
+        let bounds = nest_bounds(&dag, &nest, &root).unwrap();
+        let features = schedule_features(&dag, &nest, &bounds, &root);
+        // f: 8 x 10 rows per tile, each once.
+        assert_eq!(features[1].points_computed_total, 80.0 * 64.0);
+        // a is pointwise into f: exactly f's points, not f's whole 8 x 3 window per row
+        // (24 x 512).
+        assert_eq!(bounds.productions[0], 80.0 * 64.0);
+        assert_eq!(features[0].points_computed_total, 80.0 * 64.0);
     }
 }

@@ -129,3 +129,24 @@ pub fn stencil_with_loads() -> Dag {
         .collect();
     Dag::new(raw).unwrap()
 }
+
+/// A three-Func chain: `a` feeds `f` pointwise, `f` feeds the 64x64 output `g` through a
+/// vertical 3-tap stencil.
+pub fn pointwise_then_vertical_stencil() -> Dag {
+    let edge = |producer: i32, consumer_stage: i32, footprint, calls| ffi::DagEdge {
+        producer,
+        consumer_stage,
+        footprint,
+        calls,
+    };
+    Dag::new(ffi::Dag {
+        funcs: vec![func("a", 0, false), func("f", 1, false), func("g", 2, true)],
+        stages: vec![stage(0), stage(1), stage(2)],
+        edges: vec![
+            edge(0, 1, vec![pair(0, 0, 0), pair(2, 0, 0)], 1),
+            edge(1, 2, vec![pair(0, 0, 0), pair(2, -1, 1)], 3),
+        ],
+        target: stencil_pair().raw.target,
+    })
+    .unwrap()
+}
