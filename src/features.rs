@@ -400,6 +400,7 @@ pub fn schedule_features(
     let mut ops_memo = vec![None; dag.raw.stages.len()];
     let mut loads_memo = vec![None; dag.raw.stages.len()];
     let deepest_sites = nest.deepest_sites(dag.raw.stages.len());
+    let sliding = nest.sliding_depths(dag.raw.stages.len());
     for f in dag.scheduled_funcs() {
         let Some(choice) = nest.choice(f) else {
             continue;
@@ -426,7 +427,7 @@ pub fn schedule_features(
             // Edge tiles shifted inwards recompute points: per pure loop, the points a
             // production computes over those it needs.
             let recomputed: f64 = nest
-                .shifted_loops(dag, s)
+                .shifted_loops(dag, s, &sliding[s])
                 .iter()
                 .enumerate()
                 .filter(|&(l, &shifted)| shifted && !stage.loops[l].is_rvar)
@@ -529,11 +530,12 @@ pub fn schedule_features(
                 .loops
                 .iter()
                 .position(|l| !l.is_rvar && l.pure_dim == 0);
+            let storage_run =
+                storage_loop.map(|l| run_extent(l).max(contiguous_extent(stage, tiling, loops, l)));
             let run_along = |l: usize| -> i64 {
-                if Some(l) == storage_loop {
-                    run_extent(l).max(contiguous_extent(stage, tiling, loops, l))
-                } else {
-                    run_extent(l)
+                match storage_run {
+                    Some(run) if Some(l) == storage_loop => run,
+                    _ => run_extent(l),
                 }
             };
             let run_loops = box_of(&run_along);
@@ -582,8 +584,7 @@ pub fn schedule_features(
                     }
                 }
             }
-            row.write_run_bytes =
-                storage_loop.map(|l| run_along(l) as f64).unwrap_or(1.0) * bytes_per_point;
+            row.write_run_bytes = storage_run.unwrap_or(1) as f64 * bytes_per_point;
             row.working_set = working_set[s];
         }
     }

@@ -263,12 +263,27 @@ impl LoopNest {
         deepest
     }
 
+    /// Per stage, the depths at which producers slide their windows inside it (one pass over
+    /// the choices, for [`LoopNest::guarded_loops`] and [`LoopNest::shifted_loops`]).
+    pub fn sliding_depths(&self, stages: usize) -> Vec<Vec<u8>> {
+        let mut depths = vec![Vec::new(); stages];
+        for choice in self.choices.iter().flatten() {
+            if let Placement::At(site) = choice.placement {
+                if site.slides() {
+                    depths[site.stage].push(site.depth);
+                }
+            }
+        }
+        depths
+    }
+
     /// Per loop of stage `s`, whether its splits must guard their tails instead of shifting
-    /// them inwards: every loop of a sliding Func, and the loop a producer slides along.
+    /// them inwards: every loop of a sliding Func, and the loop a producer slides along
+    /// (`sliding`: the depths producers slide at in `s`, from [`LoopNest::sliding_depths`]).
     /// Halide 21 computes wrong values when a window slides along a ShiftInwards loop over a
     /// clamped footprint (`f(x, max(y - 1, 0))`; halide/Halide#8140 and #7819 are the same
     /// family), and guarded tails avoid it in every case we tried.
-    pub fn guarded_loops(&self, dag: &Dag, s: usize) -> Vec<bool> {
+    pub fn guarded_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<bool> {
         let n = dag.stage(s).loops.len();
         if let Some(site) = self.site_of(dag, s) {
             if site.slides() {
@@ -280,21 +295,17 @@ impl LoopNest {
             return guarded;
         };
         let inner = inner_loops(dag.stage(s), tiling);
-        for choice in self.choices.iter().flatten() {
-            if let Placement::At(site) = choice.placement {
-                if site.stage == s && site.slides() {
-                    guarded[inner[site.depth as usize - 1].index] = true;
-                }
-            }
+        for &depth in sliding {
+            guarded[inner[depth as usize - 1].index] = true;
         }
         guarded
     }
 
     /// Per loop of stage `s`: whether its splits shift the edge block or tile inwards (and so
-    /// recompute points), rather than guard it.
-    pub fn shifted_loops(&self, dag: &Dag, s: usize) -> Vec<bool> {
+    /// recompute points), rather than guard it (`sliding` as for [`LoopNest::guarded_loops`]).
+    pub fn shifted_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<bool> {
         let shifts = tail_of(dag, s) == TailKind::ShiftInwards;
-        self.guarded_loops(dag, s)
+        self.guarded_loops(dag, s, sliding)
             .into_iter()
             .map(|guarded| shifts && !guarded)
             .collect()
@@ -307,6 +318,7 @@ impl LoopNest {
         let mut site_vars: HashMap<usize, Vec<String>> = HashMap::new();
         let mut stage_plans = Vec::new();
         let deepest = self.deepest_sites(dag.raw.stages.len());
+        let sliding = self.sliding_depths(dag.raw.stages.len());
         for f in dag.scheduled_funcs() {
             let Some(choice) = self.choice(f) else {
                 continue;
@@ -316,7 +328,7 @@ impl LoopNest {
             }
             for (k, s) in dag.stages_of(f).enumerate() {
                 let unroll_from = deepest[s];
-                let guarded = self.guarded_loops(dag, s);
+                let guarded = self.guarded_loops(dag, s, &sliding[s]);
                 let (stage_plan, vars) =
                     stage_plan(dag, s, &choice.stages[k], unroll_from, &guarded);
                 site_vars.insert(s, vars);

@@ -86,14 +86,19 @@ pub fn stencil_along(dim: usize) -> Dag {
             footprint,
             calls: 3,
         }],
-        target: ffi::TargetDesc {
-            text: "test".into(),
-            has_gpu_feature: false,
-            vector_bytes: 32,
-            natural_vector_lanes: vec![32, 32, 16, 8, 4, 8, 4],
-        },
+        target: target(),
     })
     .unwrap()
+}
+
+/// A 32-byte-vector target.
+fn target() -> ffi::TargetDesc {
+    ffi::TargetDesc {
+        text: "test".into(),
+        has_gpu_feature: false,
+        vector_bytes: 32,
+        natural_vector_lanes: vec![32, 32, 16, 8, 4, 8, 4],
+    }
 }
 
 /// g tiled 8x8 at root, f placed at `f_placement`.
@@ -146,7 +151,7 @@ pub fn pointwise_then_vertical_stencil() -> Dag {
             edge(0, 1, vec![pair(0, 0, 0), pair(2, 0, 0)], 1),
             edge(1, 2, vec![pair(0, 0, 0), pair(2, -1, 1)], 3),
         ],
-        target: stencil_pair().raw.target,
+        target: target(),
     })
     .unwrap()
 }

@@ -72,7 +72,11 @@ pub fn pipeline_loss(
     batch: &PipelineBatch,
     options: &TrainOptions,
 ) -> Result<Tensor> {
-    let predicted = net.log_costs(batch)?; // [B]
+    loss_of(&net.log_costs(batch)?, batch, options)
+}
+
+/// [`pipeline_loss`] of predicted log run times `[B]`.
+fn loss_of(predicted: &Tensor, batch: &PipelineBatch, options: &TrainOptions) -> Result<Tensor> {
     let measured = &batch.log_run_time_host;
     let b = measured.len();
     let best = measured.iter().copied().fold(f32::INFINITY, f32::min);
@@ -80,7 +84,7 @@ pub fn pipeline_loss(
     let weight_sum: f32 = weights.iter().sum();
     let weights =
         Tensor::from_vec(weights, b, &Device::Cpu)?.affine(1.0 / f64::from(weight_sum), 0.0)?;
-    let error = (&predicted - &batch.log_run_time)?;
+    let error = (predicted - &batch.log_run_time)?;
     let level = (&error * &weights)?.sum_all()?;
     let shape = (error.broadcast_sub(&level)?.sqr()? * &weights)?.sum_all()?;
     let regression = (shape + level.sqr()?.affine(options.level_weight, 0.0)?)?;
@@ -116,29 +120,23 @@ pub fn pipeline_loss(
     regression + ranking
 }
 
-/// Mean loss over pipelines (no optimizer step).
-pub fn mean_loss(
+/// The validation pipelines' scores, one forward pass each: the mean loss, and the ranking
+/// score `(1 − mean τ) + mean ln(top-1 regret)` (lower is better; pipelines whose measured
+/// times all tie count for the regret only). NaN for no pipelines.
+pub fn validation_scores(
     net: &dyn CostNet,
     batches: &[PipelineBatch],
     options: &TrainOptions,
-) -> Result<f64> {
+) -> Result<(f64, f64)> {
     if batches.is_empty() {
-        return Ok(f64::NAN);
+        return Ok((f64::NAN, f64::NAN));
     }
-    let mut total = 0.0;
-    for batch in batches {
-        total += f64::from(pipeline_loss(net, batch, options)?.to_scalar::<f32>()?);
-    }
-    Ok(total / batches.len() as f64)
-}
-
-/// `(1 − mean τ) + mean ln(top-1 regret)` over pipelines (lower is better; pipelines whose
-/// measured times all tie count for the regret only).
-pub fn ranking_score(net: &dyn CostNet, batches: &[PipelineBatch]) -> Result<f64> {
+    let mut total_loss = 0.0;
     let (mut taus, mut log_regrets) = (Vec::new(), Vec::new());
     for batch in batches {
-        let predicted: Vec<f64> = net
-            .log_costs(batch)?
+        let predicted_tensor = net.log_costs(batch)?;
+        total_loss += f64::from(loss_of(&predicted_tensor, batch, options)?.to_scalar::<f32>()?);
+        let predicted: Vec<f64> = predicted_tensor
             .to_vec1::<f32>()?
             .into_iter()
             .map(f64::from)
@@ -164,10 +162,10 @@ pub fn ranking_score(net: &dyn CostNet, batches: &[PipelineBatch]) -> Result<f64
             v.iter().sum::<f64>() / v.len() as f64
         }
     };
-    if log_regrets.is_empty() {
-        return Ok(f64::NAN);
-    }
-    Ok(1.0 - mean(&taus) + mean(&log_regrets))
+    Ok((
+        total_loss / batches.len() as f64,
+        1.0 - mean(&taus) + mean(&log_regrets),
+    ))
 }
 
 /// How training went.
@@ -176,7 +174,7 @@ pub struct TrainReport {
     pub epochs: usize,
     pub best_epoch: usize,
     pub best_validation_loss: f64,
-    /// The validation ranking score (`ranking_score`) of the kept epoch.
+    /// The validation ranking score ([`validation_scores`]) of the kept epoch.
     pub best_validation_ranking: f64,
     /// (training loss, validation loss) per epoch.
     pub history: Vec<(f64, f64)>,
@@ -234,8 +232,7 @@ pub fn train(
             optimizer.backward_step(&loss)?;
         }
         let train_loss = epoch_loss / training.len().max(1) as f64;
-        let validation_loss = mean_loss(net, validation, options)?;
-        let validation_ranking = ranking_score(net, validation)?;
+        let (validation_loss, validation_ranking) = validation_scores(net, validation, options)?;
         history.push((train_loss, validation_loss));
         ranking_history.push(validation_ranking);
         epoch_done(epoch, train_loss, validation_loss);
@@ -389,10 +386,15 @@ mod tests {
     #[test]
     fn the_ranking_score_rewards_order_and_the_right_favourite() {
         let batch = measured(&[-7.0, -6.0, -5.0]);
-        let right = ranking_score(&Fixed(vec![-3.0, -2.0, -1.0]), std::slice::from_ref(&batch));
+        let ranking = |predicted: Vec<f32>| {
+            let options = TrainOptions::default();
+            validation_scores(&Fixed(predicted), std::slice::from_ref(&batch), &options)
+                .map(|(_, ranking)| ranking)
+        };
+        let right = ranking(vec![-3.0, -2.0, -1.0]);
         assert!(right.unwrap().abs() < 1e-9);
         // Reversed: τ = -1, and the favourite is e² slower than the best.
-        let wrong = ranking_score(&Fixed(vec![-1.0, -2.0, -3.0]), std::slice::from_ref(&batch));
+        let wrong = ranking(vec![-1.0, -2.0, -3.0]);
         assert!((wrong.unwrap() - 4.0).abs() < 1e-5);
     }
 }
