@@ -154,6 +154,18 @@ private:
         if (const Not *op = e.as<Not>()) {
             return add(ExprOp::Not, build(op->a));
         }
+        if (const Call *op = e.as<Call>()) {
+            // Boundary conditions wrap the coordinate in likely() (clamp(likely(x), lo, hi)) so
+            // that Halide partitions the loop and runs its interior without the clamp; the
+            // hint and the promise intrinsics carry their first argument's value.
+            if ((op->is_intrinsic(Call::likely) || op->is_intrinsic(Call::likely_if_innermost) ||
+                 op->is_intrinsic(Call::promise_clamped) ||
+                 op->is_intrinsic(Call::unsafe_promise_clamped)) &&
+                !op->args.empty()) {
+                return build(op->args[0]);
+            }
+            return add(ExprOp::Opaque);
+        }
         if (const Select *op = e.as<Select>()) {
             int32_t c = build(op->condition);
             int32_t a = build(op->true_value);

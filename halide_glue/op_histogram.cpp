@@ -68,6 +68,13 @@ private:
     void visit(const Select *op) override { count(OpKind::Select, op->type); IRVisitor::visit(op); }
     void visit(const Let *op) override { count(OpKind::Let, op->type); IRVisitor::visit(op); }
     void visit(const Call *op) override {
+        // Scheduling hints and promises compile to nothing: only their arguments count.
+        if (op->is_intrinsic(Call::likely) || op->is_intrinsic(Call::likely_if_innermost) ||
+            op->is_intrinsic(Call::promise_clamped) ||
+            op->is_intrinsic(Call::unsafe_promise_clamped)) {
+            IRVisitor::visit(op);
+            return;
+        }
         if (op->call_type == Call::Image) {
             count(OpKind::ImageCall, op->type);
         } else if (op->call_type == Call::Halide) {

@@ -5,9 +5,10 @@
 //! Indices: Funcs (and input buffers) index `raw.funcs`, stages index `raw.stages`, edges index
 //! `raw.edges`. Funcs come producers first (Halide's topological order), inputs last.
 
-use crate::bridge::ffi;
+use crate::bridge::ffi::{self, OpKind};
 use crate::error::{Error, Result};
 use crate::expr::{self, AffineForm, EvalError, Rational};
+use crate::pipeline_features::{OP_KIND_NAMES, SCALAR_CLASS_NAMES};
 
 /// One end of an interval as a function of symbols: affine (the common case) or a general tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,11 +150,7 @@ impl Dag {
                     .collect()
             })
             .collect();
-        let stage_ops = raw
-            .stages
-            .iter()
-            .map(|s| s.op_histogram.iter().map(|&c| c as f64).sum())
-            .collect();
+        let stage_ops = raw.stages.iter().map(|s| computed_ops(&s.op_histogram)).collect();
         let load_jacobians = raw
             .stages
             .iter()
@@ -217,6 +214,32 @@ impl Dag {
     }
 }
 
+/// Operations a stage evaluates per point, from its op histogram: every kind that computes
+/// something. Constants, variables and parameters are operands, calls to Funcs and images are
+/// loads (counted by the load features), and lets only bind names.
+pub fn computed_ops(op_histogram: &[i32]) -> f64 {
+    let classes = SCALAR_CLASS_NAMES.len();
+    op_histogram
+        .chunks(classes)
+        .take(OP_KIND_NAMES.len())
+        .enumerate()
+        .filter(|&(kind, _)| {
+            ![
+                OpKind::Const,
+                OpKind::Variable,
+                OpKind::Param,
+                OpKind::ImageCall,
+                OpKind::FuncCall,
+                OpKind::SelfCall,
+                OpKind::Let,
+            ]
+            .iter()
+            .any(|k| k.repr as usize == kind)
+        })
+        .map(|(_, counts)| counts.iter().map(|&c| c as f64).sum::<f64>())
+        .sum()
+}
+
 /// The Jacobian of an access: `[callee dim][loop]` slopes, `None` where unknown.
 pub fn jacobian(args: &[ffi::ExprTree], num_loops: usize) -> Vec<Vec<Option<Rational>>> {
     args.iter()
@@ -273,6 +296,28 @@ mod tests {
 
     fn r(n: i64, d: i64) -> Option<Rational> {
         Some(Rational::new(n, d))
+    }
+
+    #[test]
+    fn computed_ops_leave_out_operands_loads_and_lets() {
+        let classes = SCALAR_CLASS_NAMES.len();
+        let mut histogram = vec![0; OP_KIND_NAMES.len() * classes];
+        let mut set = |kind: OpKind, class: usize, count: i32| {
+            histogram[kind.repr as usize * classes + class] = count;
+        };
+        // f(x, y) = g(x + 1, y) * 2.0f + h(x, y): 2 adds and a mul; the rest is not work.
+        set(OpKind::Add, 3, 1);
+        set(OpKind::Add, 5, 1);
+        set(OpKind::Mul, 5, 1);
+        set(OpKind::Variable, 3, 6);
+        set(OpKind::Const, 3, 1);
+        set(OpKind::Const, 5, 1);
+        set(OpKind::Param, 3, 2);
+        set(OpKind::FuncCall, 5, 2);
+        set(OpKind::ImageCall, 5, 1);
+        set(OpKind::Let, 5, 1);
+        set(OpKind::ExternCall, 5, 1);
+        assert_eq!(computed_ops(&histogram), 4.0);
     }
 
     #[test]

@@ -539,6 +539,9 @@ pub fn schedule_features(
                 }
             };
             let run_loops = box_of(&run_along);
+            // Mean contiguous run of the bytes read: bytes over runs, summed over producers
+            // (a 16-byte kernel read whole counts as one short run, not as the run of all).
+            let (mut run_bytes_read, mut runs_read) = (0.0, 0.0);
             for read in reads_through_inlined(
                 dag,
                 nest,
@@ -546,21 +549,22 @@ pub fn schedule_features(
                 [&bounds.realization_loops[s], &tile_loops, &run_loops],
             ) {
                 let p_bytes = dag.bytes_per_point(read.producer) as f64;
+                let footprint = &read.realization;
                 if let Some(first) = read.run.first() {
                     let run = first.extent().max(1) as f64 * p_bytes;
-                    row.read_run_bytes = if row.read_run_bytes == 0.0 {
-                        run
-                    } else {
-                        row.read_run_bytes.min(run)
-                    };
+                    let bytes = points(footprint) * p_bytes;
+                    run_bytes_read += bytes;
+                    runs_read += bytes / run;
                 }
-                let footprint = &read.realization;
                 row.unique_bytes_read_per_realization += points(footprint) * p_bytes;
                 row.unique_lines_read_per_realization += lines(footprint, p_bytes);
                 row.allocation_bytes_read_per_realization +=
                     points(&bounds.region[read.producer]) * p_bytes;
                 row.bytes_read_per_tile += points(&read.tile) * p_bytes;
                 row.lines_read_per_tile += lines(&read.tile, p_bytes);
+            }
+            if runs_read > 0.0 {
+                row.read_run_bytes = run_bytes_read / runs_read;
             }
             // A stage that is not vectorized loads one lane at a time: its loads per point
             // count as scalar loads per vector of one lane.
@@ -628,9 +632,9 @@ fn stored_points(bounds: &NestBounds, g: usize, site: Site) -> f64 {
 mod tests {
     use super::*;
     use crate::bounds::root_bounds;
-    use crate::loop_nest::StageTiling;
+    use crate::loop_nest::{FuncChoice, StageTiling};
     use crate::nest_bounds::nest_bounds;
-    use crate::test_dags::{stencil_nest, stencil_pair, stencil_with_loads};
+    use crate::test_dags::{stencil_and_table, stencil_nest, stencil_pair, stencil_with_loads};
 
     fn tiling(
         tile: [i64; 2],
@@ -694,6 +698,32 @@ mod tests {
         assert_eq!(runs(tiling([1, 1], None, None)), (256.0, 264.0));
         // Blocks of 32 columns of [8, 1] tiles: the block loop over y (64 rows) ends the run.
         assert_eq!(runs(tiling([8, 1], Some([32, 64]), None)), (128.0, 136.0));
+    }
+
+    #[test]
+    fn a_small_table_read_whole_does_not_shorten_the_read_runs() {
+        let dag = stencil_and_table();
+        let root = root_bounds(&dag).unwrap();
+        let at_root = |tile: Vec<i64>| FuncChoice {
+            placement: Placement::Root,
+            stages: vec![StageTiling {
+                tile,
+                block: None,
+                vector: None,
+                parallel: Vec::new(),
+            }],
+        };
+        let mut nest = LoopNest::new(&dag);
+        nest.choices = vec![
+            Some(at_root(vec![1])),
+            Some(at_root(vec![1, 1])),
+            Some(at_root(vec![1, 1])),
+        ];
+        let bounds = nest_bounds(&dag, &nest, &root).unwrap();
+        let g = &schedule_features(&dag, &nest, &bounds, &root)[2];
+        // Untiled g reads rows of f (66 floats, 264 bytes) 64 times and the table (16 bytes)
+        // once: (64 * 264 + 16) bytes in 65 runs. The shortest run alone would say 16.
+        assert_eq!(g.read_run_bytes, (64.0 * 264.0 + 16.0) / 65.0);
     }
 
     #[test]

@@ -155,3 +155,47 @@ pub fn pointwise_then_vertical_stencil() -> Dag {
     })
     .unwrap()
 }
+
+/// A 4-entry table `t` (Func 0) and `f` (Func 1) both read by the 64x64 output `g` (Func 2):
+/// f through a horizontal 3-tap stencil, t at constant indices (`t(0) .. t(3)`, as a blur
+/// reads its kernel).
+pub fn stencil_and_table() -> Dag {
+    let constant = |value| ffi::ExprTree {
+        nodes: vec![ffi::ExprNode {
+            op: ffi::ExprOp::Const,
+            a: -1,
+            b: -1,
+            c: -1,
+            value,
+        }],
+    };
+    let mut table = func("t", 0, false);
+    table.dims.truncate(1);
+    table.region_computed.truncate(1);
+    let mut table_stage = stage(0);
+    table_stage.loops.truncate(1);
+    table_stage.store_args.truncate(1);
+    Dag::new(ffi::Dag {
+        funcs: vec![table, func("f", 1, false), func("g", 2, true)],
+        stages: vec![table_stage, stage(1), stage(2)],
+        edges: vec![
+            ffi::DagEdge {
+                producer: 0,
+                consumer_stage: 2,
+                footprint: vec![ffi::BoundTrees {
+                    min: constant(0),
+                    max: constant(3),
+                }],
+                calls: 4,
+            },
+            ffi::DagEdge {
+                producer: 1,
+                consumer_stage: 2,
+                footprint: vec![pair(0, -1, 1), pair(2, 0, 0)],
+                calls: 3,
+            },
+        ],
+        target: target(),
+    })
+    .unwrap()
+}

@@ -109,3 +109,15 @@ fn update_with_rvar_scan_computes_the_whole_row() {
     );
     assert_line(&dump, "stage cumulative loops=x,y extents=200,64");
 }
+
+#[test]
+fn boundary_conditions_keep_the_slope_of_what_they_clamp() {
+    let dump = dump_of("stencil_chain");
+    // repeat_edge(x, y) = lambda_0(clamp(likely(x), 0, W - 1), clamp(likely(y), 0, H - 1))
+    // (lambda_0 wraps the input): Halide runs the loop's interior unclamped, so the load is
+    // pointwise, not a gather.
+    assert_line(
+        &dump,
+        "load repeat_edge lambda_0 pattern=Pointwise jacobian=1,0;0,1",
+    );
+}
