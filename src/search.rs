@@ -21,12 +21,19 @@
 //! finds good structures (what is inlined, what is computed where), later passes spend the whole
 //! beam refining tilings inside them. The best state over all passes wins.
 //!
+//! Diversity (beam wider than one): within a generation, the k-th cheapest child whose
+//! structural hash at depth `pass + 1` repeats an earlier child's ranks as if it cost k times
+//! its cost ([`diversity_ranked`], the penalty of Adams et al. 2019). Otherwise tilings that
+//! the model cannot tell apart yet (a consumer's tiles matter only once producers are placed in
+//! them) fill the whole beam with one structure, and placements that pay off a few decisions
+//! later (a chain of stencils fused into the output's tiles) fall out of it.
+//!
 //! `random_dropout` (percent) keeps each child with that probability before costing, drawing
 //! from a ChaCha8 stream seeded by `random_dropout_seed`, so a seed always gives the same
 //! schedule; beam 1 with dropout samples diverse schedules for training data.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -248,6 +255,7 @@ fn search_pass(
     params: &Params,
     model: &mut dyn CostModel,
     order: &[usize],
+    pass: usize,
     admitted: Option<&Admitted>,
     rng: &mut ChaCha8Rng,
     states_evaluated: &mut usize,
@@ -329,14 +337,55 @@ fn search_pass(
             }
         }
         let mut seen = HashSet::new();
-        beam = ranked
+        let distinct: Vec<(LoopNest, f64, Option<f64>)> = ranked
             .into_iter()
             .filter(|(nest, _, _)| seen.insert(nest.clone()))
+            .collect();
+        let distinct = if params.beam_size > 1 {
+            diversity_ranked(distinct, &order[..=step], pass + 1)
+        } else {
+            distinct
+        };
+        beam = distinct
+            .into_iter()
             .take(params.beam_size as usize)
             .map(|(nest, cost, _)| (nest, cost))
             .collect();
     }
     Ok(beam)
+}
+
+/// `ranked` (distinct children, in rank order: within the memory limit cheapest first, then
+/// the rest) re-ranked so that structures repeat less: the k-th child with a given structural
+/// hash of the `decided` Funcs at `depth` ranks as if its cost were k times higher. The costs
+/// kept are the model's own; the memory-limit partition is kept.
+fn diversity_ranked(
+    ranked: Vec<(LoopNest, f64, Option<f64>)>,
+    decided: &[usize],
+    depth: usize,
+) -> Vec<(LoopNest, f64, Option<f64>)> {
+    let mut repeats: HashMap<u64, u32> = HashMap::new();
+    let mut keyed: Vec<(bool, f64, usize, (LoopNest, f64, Option<f64>))> = ranked
+        .into_iter()
+        .enumerate()
+        .map(|(rank, child)| {
+            let k = repeats
+                .entry(structural_hash(&child.0, decided, depth))
+                .or_insert(0);
+            *k += 1;
+            let key = match child.2 {
+                None => child.1 * *k as f64,
+                Some(peak) => peak * *k as f64,
+            };
+            (child.2.is_some(), key, rank, child)
+        })
+        .collect();
+    keyed.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.1.total_cmp(&b.1))
+            .then(a.2.cmp(&b.2))
+    });
+    keyed.into_iter().map(|(_, _, _, child)| child).collect()
 }
 
 /// Searches for the cheapest complete loop nest under `model`.
@@ -360,6 +409,7 @@ pub fn beam_search(
             params,
             model,
             &order,
+            pass,
             admitted.as_ref(),
             &mut rng,
             &mut states_evaluated,
