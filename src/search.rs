@@ -441,3 +441,40 @@ pub fn beam_search(
         states_evaluated,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_dags::{stencil_nest, stencil_pair};
+
+    #[test]
+    fn repeated_structures_rank_after_a_new_one() {
+        let dag = stencil_pair();
+        let f_tiled = |tile: Vec<i64>| {
+            let mut nest = stencil_nest(&dag, Placement::Root);
+            nest.choices[0].as_mut().unwrap().stages[0].tile = tile;
+            nest
+        };
+        // Two root placements of f with the same structure (both loops tiled), then f inlined.
+        let same_a = f_tiled(vec![2, 2]);
+        let same_b = f_tiled(vec![8, 8]);
+        let mut inlined = stencil_nest(&dag, Placement::Inline);
+        inlined.choices[0].as_mut().unwrap().stages.clear();
+        let ranked = vec![
+            (same_a.clone(), 1.0, None),
+            (same_b.clone(), 1.1, None),
+            (inlined.clone(), 1.5, None),
+        ];
+        let order = [1, 0];
+        // The second tiled root placement ranks as if it cost 2.2: after the inlined one.
+        let reranked = diversity_ranked(ranked.clone(), &order, 1);
+        let nests: Vec<&LoopNest> = reranked.iter().map(|(n, _, _)| n).collect();
+        assert_eq!(nests, vec![&same_a, &inlined, &same_b]);
+        // The costs are the model's own.
+        assert_eq!(reranked[2].1, 1.1);
+        // At depth 2 (tile sizes hashed) all three differ: the order stays.
+        let kept = diversity_ranked(ranked, &order, 2);
+        let nests: Vec<&LoopNest> = kept.iter().map(|(n, _, _)| n).collect();
+        assert_eq!(nests, vec![&same_a, &same_b, &inlined]);
+    }
+}
