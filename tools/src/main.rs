@@ -105,16 +105,17 @@ struct CollectArgs {
     #[arg(long, default_value = "0..300", conflicts_with = "bench")]
     seeds: String,
     /// Stages of every random pipeline (0: drawn per seed, 2 to 40).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = parse_stage_count)]
     stages: u32,
     /// Collect the bench pipelines (bench/pipelines) instead of random ones.
     #[arg(long, value_delimiter = ',')]
     bench: Vec<String>,
     /// Schedules per pipeline: one beam-32 search, the rest beam-1 with random dropout.
-    #[arg(long, default_value_t = 24)]
+    #[arg(long, default_value_t = 24,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
     schedules: usize,
     /// Percent of children the beam-1 searches keep.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100))]
     dropout: u32,
     /// A further Gcn parameter for every schedule, KEY=VALUE (repeatable), e.g. `--sampler
     /// cost_model=gcn --sampler model_path=models/round1.onnx` to sample with a trained model.
@@ -122,14 +123,15 @@ struct CollectArgs {
     #[arg(long, value_parser = parse_key_value)]
     sampler: Vec<(String, String)>,
     /// Threads for the pipelines and `parallelism` for the search (default: all cores).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: Option<u32>,
     /// Schedules compiled at once (never while benchmarking).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
     jobs: usize,
     /// Timed repeats per schedule, after one warm-up run (each a RunGen process: on this
     /// machine the run time varies more between processes than within one).
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=100))]
     repeats: u32,
     /// RunGen's --benchmark_min_time per repeat (seconds). Short: on this machine the time
     /// varies between processes far more than within one, so processes are what count.
@@ -189,11 +191,13 @@ struct NetworkArgs {
     /// Seed of the initial weights (and, for `train`, of the order of training).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Hidden width (of both networks, for `train`).
-    #[arg(long, default_value_t = 64)]
+    /// Hidden width (of both networks, for `train`), 1 to 4096.
+    #[arg(long, default_value_t = 64,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4096))]
     hidden: usize,
-    /// Graph-convolution layers of the GCN.
-    #[arg(long, default_value_t = 3)]
+    /// Graph-convolution layers of the GCN, 1 to 16.
+    #[arg(long, default_value_t = 3,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=16))]
     layers: usize,
 }
 
@@ -478,6 +482,14 @@ fn parse_range(text: &str) -> Result<Vec<u64>, String> {
         return Err(bad());
     }
     Ok((a..b).collect())
+}
+
+/// `--stages`: 0 (drawn per seed) or 2 to 40.
+fn parse_stage_count(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(n) if n == 0 || (2..=40).contains(&n) => Ok(n),
+        _ => Err(format!("`{text}` is not 0 (drawn per seed) or a stage count from 2 to 40")),
+    }
 }
 
 fn init_model(out: &PathBuf, seed: u64, hidden: usize, layers: usize) -> Result<(), String> {
