@@ -82,6 +82,10 @@ enum Command {
         /// Working folder for rebuilt schedules.
         #[arg(long, default_value = "target/noise")]
         work: PathBuf,
+        /// The Gcn plugin that rebuilds the schedules (default:
+        /// target/release/libautoschedule_gcn.so): the collector's, if the search changed since.
+        #[arg(long)]
+        plugin: Option<PathBuf>,
         /// The markdown report.
         #[arg(long, default_value = "docs/results/noise.md")]
         report: PathBuf,
@@ -424,6 +428,7 @@ fn main() {
             noise_threshold,
             benchmark_min_time,
             work,
+            plugin,
             report,
         } => (|| {
             let cmd = NoiseCommand {
@@ -437,6 +442,7 @@ fn main() {
                     noise_threshold,
                 },
                 work,
+                plugin,
                 report: report.clone(),
                 command_line: format!(
                     "halide-gcn-tools {}",

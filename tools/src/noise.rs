@@ -19,6 +19,9 @@ pub struct NoiseCommand {
     pub rounds: usize,
     pub procedure: Procedure,
     pub work: PathBuf,
+    /// The Gcn plugin that rebuilds the schedules (default: target/release's): the one the
+    /// dataset was collected with, when the search has changed since.
+    pub plugin: Option<PathBuf>,
     pub report: PathBuf,
     pub command_line: String,
 }
@@ -62,7 +65,10 @@ pub fn run_noise(repo: &Path, cmd: &NoiseCommand) -> Result<(Vec<Remeasured>, f6
         ));
     }
     let chosen = pick_samples(&all, cmd.samples);
-    let tc = Toolchain::locate(repo, &cmd.work)?;
+    let tc = match &cmd.plugin {
+        Some(p) => Toolchain::locate_with_plugin(repo, &cmd.work, p)?,
+        None => Toolchain::locate(repo, &cmd.work)?,
+    };
     let mut runners = Vec::new();
     for (k, sample) in chosen.iter().enumerate() {
         let spec = PipelineSpec::from_id(&sample.pipeline)?;

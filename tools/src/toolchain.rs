@@ -65,10 +65,15 @@ impl Toolchain {
             .find(|d| d.join("libHalide.so").exists())
             .ok_or_else(|| format!("no libHalide.so under {}", halide.display()))?;
         if !gcn_plugin.exists() {
-            return Err(format!(
-                "{} is missing: run `cargo build --release` first",
-                gcn_plugin.display()
-            ));
+            let default = repo.join("target/release/libautoschedule_gcn.so");
+            return Err(if gcn_plugin == default {
+                format!(
+                    "{} is missing: run `cargo build --release` first",
+                    gcn_plugin.display()
+                )
+            } else {
+                format!("the Gcn plugin {} does not exist", gcn_plugin.display())
+            });
         }
         let gcn_plugin = gcn_plugin.to_path_buf();
         std::fs::create_dir_all(work).map_err(|e| e.to_string())?;

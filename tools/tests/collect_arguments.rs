@@ -40,5 +40,12 @@ fn out_of_range_arguments_are_refused_up_front() {
         );
         assert!(!out.exists(), "{args:?} wrote a dataset");
     }
+    // A plugin that is not there (as `noise --plugin` checks it too).
+    let (ok, err) = collect_with(&["--plugin", "/nonexistent/plugin.so"], &out);
+    assert!(
+        !ok && err.contains("/nonexistent/plugin.so") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(!out.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
