@@ -5,7 +5,9 @@ use std::process::Command;
 
 fn collect_with(extra: &[&str], out: &std::path::Path) -> (bool, String) {
     let work = out.with_extension("work");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let result = Command::new(env!("CARGO_BIN_EXE_halide-gcn-tools"))
+        .current_dir(repo)
         .args(["collect", "--seeds", "0..1", "--out"])
         .arg(out)
         .arg("--work")
