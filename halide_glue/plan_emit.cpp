@@ -43,6 +43,7 @@ public:
     virtual void end_stage() = 0;
     // `compute` true: compute placement, false: storage placement.
     virtual void place(bool compute, int func, Placement where, int at_func, int at_stage_index, const VarRef &at_var) = 0;
+    virtual void store_in_stack(int func) = 0;
 };
 
 TailStrategy tail_strategy(TailKind tail) {
@@ -157,6 +158,9 @@ void walk_plan(const ExportedPipeline &exported, const SchedulePlan &plan, PlanS
         if (!store_implied) {
             place(false, fp.store, fp.store_at);
         }
+        if (fp.store_in_stack) {
+            sink.store_in_stack(fp.func);
+        }
     }
 }
 
@@ -209,6 +213,9 @@ public:
             compute ? f.compute_at(level) : f.store_at(level);
         }
         }
+    }
+    void store_in_stack(int func) override {
+        Func(exported.functions[func]).store_in(MemoryType::Stack);
     }
 
 private:
@@ -315,6 +322,9 @@ public:
             body << "." << verb << "_at(::Halide::LoopLevel(" << func_ids[at_func] << ", "
                  << var_ids[at_func].at(at_var.name) << ", " << at_stage_index << "));\n";
         }
+    }
+    void store_in_stack(int func) override {
+        body << func_ids[func] << ".store_in(::Halide::MemoryType::Stack);\n";
     }
 
 private:

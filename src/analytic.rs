@@ -8,8 +8,9 @@
 //! - memory: the cache lines read per realization from each producer, priced by where the
 //!   producer's allocation lives (L1, L2 or DRAM by its size) and by how contiguous the tile's
 //!   runs along storage dimension 0 are (short runs defeat prefetching), plus the bytes written;
-//! - overheads: an allocation per realization (large ones also fault in and zero their pages)
-//!   and a task launch per parallel task.
+//! - overheads: an allocation per root Func, or per parallel task for a Func stored inside a
+//!   loop (in a stack slot its realizations reuse; large ones also fault in and zero their
+//!   pages), and a task launch per parallel task.
 //!
 //! Arithmetic and cache traffic are divided by the cores the stage can use (the parallel tasks
 //! around it, capped by `parallelism`, with the imbalance of the last round of tasks); DRAM
@@ -52,6 +53,8 @@ const PREFETCH_RUN_BYTES: f64 = 1024.0;
 const L2_RUN_BYTES: f64 = 256.0;
 /// Cost of one heap allocation and free (halide_malloc), cycles.
 const ALLOCATION_CYCLES: f64 = 300.0;
+/// Cost of reusing a stack slot for another realization (a size check), cycles.
+const SLOT_REUSE_CYCLES: f64 = 20.0;
 /// Cost of dispatching one parallel task through Halide's thread pool, cycles.
 const TASK_CYCLES: f64 = 2000.0;
 
@@ -129,18 +132,22 @@ impl AnalyticCostModel {
             f.write_run_bytes,
             cores,
         );
-        let allocation_count = if f.computed_at_root > 0.0 {
-            1.0
-        } else {
-            f.num_realizations
-        };
         let fresh_pages = if f.bytes_at_realization > FRESH_PAGES_THRESHOLD {
             (f.bytes_at_realization / PAGE_BYTES).ceil()
         } else {
             0.0
         };
-        let allocations =
-            allocation_count * (ALLOCATION_CYCLES + fresh_pages * PAGE_FAULT_CYCLES / cores);
+        let allocations = if f.computed_at_root > 0.0 {
+            ALLOCATION_CYCLES + fresh_pages * PAGE_FAULT_CYCLES / cores
+        } else {
+            // Stored in MemoryType::Stack (every Func computed inside a loop is): one buffer
+            // per parallel task that the task's realizations reuse; only the first allocates
+            // and faults in its pages.
+            let first = f.num_realizations.min(f.outer_parallelism.max(1.0));
+            (first * (ALLOCATION_CYCLES + fresh_pages * PAGE_FAULT_CYCLES)
+                + (f.num_realizations - first) * SLOT_REUSE_CYCLES)
+                / cores
+        };
         let launch = if f.inner_parallelism > 1.0 {
             f.inner_parallelism * TASK_CYCLES / cores
         } else {

@@ -352,6 +352,8 @@ impl LoopNest {
                     fp.compute_at = at(site.depth);
                     fp.store = PlanPlacement::At;
                     fp.store_at = at(site.store_depth);
+                    // Realized once per iteration of a loop: reuse one buffer per thread.
+                    fp.store_in_stack = true;
                     fp
                 }
             });
@@ -462,4 +464,29 @@ fn stage_plan(
         builder.unroll(&site_vars[k + 1]);
     }
     (builder.finish(), site_vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_dags::{stencil_nest, stencil_pair};
+
+    #[test]
+    fn funcs_computed_inside_a_loop_reuse_a_stack_slot() {
+        let dag = stencil_pair();
+        let store_in_stack = |placement| {
+            let plan = stencil_nest(&dag, placement).to_plan(&dag);
+            let f = plan.funcs.iter().find(|fp| fp.func == 0).unwrap();
+            let g = plan.funcs.iter().find(|fp| fp.func == 1).unwrap();
+            assert!(!g.store_in_stack, "the output is stored where Halide puts it");
+            f.store_in_stack
+        };
+        assert!(store_in_stack(Placement::At(Site::new(1, 0))));
+        assert!(store_in_stack(Placement::At(Site {
+            stage: 1,
+            depth: 1,
+            store_depth: 0,
+        })));
+        assert!(!store_in_stack(Placement::Root));
+    }
 }

@@ -24,6 +24,7 @@ pub fn func_plan(func: usize, compute: Placement) -> FuncPlan {
             Placement::Root
         },
         store_at: nowhere,
+        store_in_stack: false,
     }
 }
 
