@@ -158,10 +158,7 @@ private:
             // Boundary conditions wrap the coordinate in likely() (clamp(likely(x), lo, hi)) so
             // that Halide partitions the loop and runs its interior without the clamp; the
             // hint and the promise intrinsics carry their first argument's value.
-            if ((op->is_intrinsic(Call::likely) || op->is_intrinsic(Call::likely_if_innermost) ||
-                 op->is_intrinsic(Call::promise_clamped) ||
-                 op->is_intrinsic(Call::unsafe_promise_clamped)) &&
-                !op->args.empty()) {
+            if (is_value_hint(op)) {
                 return build(op->args[0]);
             }
             return add(ExprOp::Opaque);
@@ -189,6 +186,13 @@ Expr substitute_estimates(const Expr &e, const std::string &context) {
 ExprTree export_expr(const Expr &e, const SymbolOf &symbol_of) {
     TreeBuilder builder(symbol_of);
     return builder.finish(substitute_in_all_lets(e));
+}
+
+bool is_value_hint(const Call *op) {
+    return (op->is_intrinsic(Call::likely) || op->is_intrinsic(Call::likely_if_innermost) ||
+            op->is_intrinsic(Call::promise_clamped) ||
+            op->is_intrinsic(Call::unsafe_promise_clamped)) &&
+           !op->args.empty();
 }
 
 bool tree_is_opaque_free(const ExprTree &tree) {

@@ -43,6 +43,9 @@ Halide::Expr substitute_estimates(const Halide::Expr &e, const std::string &cont
 // Build the tree of an integer expression; unsupported nodes become ExprOp::Opaque.
 ExprTree export_expr(const Halide::Expr &e, const SymbolOf &symbol_of);
 bool tree_is_opaque_free(const ExprTree &tree);
+// Whether a call is a scheduling hint or a promise (likely, likely_if_innermost,
+// promise_clamped, unsafe_promise_clamped): it compiles to its first argument's value.
+bool is_value_hint(const Halide::Internal::Call *op);
 
 // --- op_histogram.cpp
 rust::Vec<int32_t> op_histogram(const std::vector<Halide::Expr> &exprs, const std::string &self_name);

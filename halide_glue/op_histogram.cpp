@@ -69,9 +69,7 @@ private:
     void visit(const Let *op) override { count(OpKind::Let, op->type); IRVisitor::visit(op); }
     void visit(const Call *op) override {
         // Scheduling hints and promises compile to nothing: only their arguments count.
-        if (op->is_intrinsic(Call::likely) || op->is_intrinsic(Call::likely_if_innermost) ||
-            op->is_intrinsic(Call::promise_clamped) ||
-            op->is_intrinsic(Call::unsafe_promise_clamped)) {
+        if (is_value_hint(op)) {
             IRVisitor::visit(op);
             return;
         }

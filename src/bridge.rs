@@ -266,9 +266,9 @@ pub mod ffi {
         /// Root or At (ignored when `compute` is Inline). Must enclose `compute_at`.
         store: Placement,
         store_at: LoopRef,
-        /// Store in `MemoryType::Stack`: Halide keeps one slot per thread that each realization
-        /// reuses (on the stack up to 16 KiB, else heap memory allocated once), instead of a
-        /// malloc and free, and for large buffers fresh pages, per realization.
+        /// Store in `MemoryType::Stack`: Halide keeps one slot per parallel task that the task's
+        /// realizations reuse (on the stack up to 16 KiB, else heap memory allocated once),
+        /// instead of a malloc and free, and for large buffers fresh pages, per realization.
         store_in_stack: bool,
     }
 

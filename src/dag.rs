@@ -150,7 +150,11 @@ impl Dag {
                     .collect()
             })
             .collect();
-        let stage_ops = raw.stages.iter().map(|s| computed_ops(&s.op_histogram)).collect();
+        let stage_ops = raw
+            .stages
+            .iter()
+            .map(|s| computed_ops(&s.op_histogram))
+            .collect();
         let load_jacobians = raw
             .stages
             .iter()
@@ -218,24 +222,20 @@ impl Dag {
 /// something. Constants, variables and parameters are operands, calls to Funcs and images are
 /// loads (counted by the load features), and lets only bind names.
 pub fn computed_ops(op_histogram: &[i32]) -> f64 {
-    let classes = SCALAR_CLASS_NAMES.len();
+    const NOT_WORK: [OpKind; 7] = [
+        OpKind::Const,
+        OpKind::Variable,
+        OpKind::Param,
+        OpKind::ImageCall,
+        OpKind::FuncCall,
+        OpKind::SelfCall,
+        OpKind::Let,
+    ];
     op_histogram
-        .chunks(classes)
+        .chunks(SCALAR_CLASS_NAMES.len())
         .take(OP_KIND_NAMES.len())
         .enumerate()
-        .filter(|&(kind, _)| {
-            ![
-                OpKind::Const,
-                OpKind::Variable,
-                OpKind::Param,
-                OpKind::ImageCall,
-                OpKind::FuncCall,
-                OpKind::SelfCall,
-                OpKind::Let,
-            ]
-            .iter()
-            .any(|k| k.repr as usize == kind)
-        })
+        .filter(|&(kind, _)| NOT_WORK.iter().all(|k| k.repr as usize != kind))
         .map(|(_, counts)| counts.iter().map(|&c| c as f64).sum::<f64>())
         .sum()
 }

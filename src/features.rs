@@ -550,13 +550,13 @@ pub fn schedule_features(
             ) {
                 let p_bytes = dag.bytes_per_point(read.producer) as f64;
                 let footprint = &read.realization;
+                let bytes = points(footprint) * p_bytes;
                 if let Some(first) = read.run.first() {
                     let run = first.extent().max(1) as f64 * p_bytes;
-                    let bytes = points(footprint) * p_bytes;
                     run_bytes_read += bytes;
                     runs_read += bytes / run;
                 }
-                row.unique_bytes_read_per_realization += points(footprint) * p_bytes;
+                row.unique_bytes_read_per_realization += bytes;
                 row.unique_lines_read_per_realization += lines(footprint, p_bytes);
                 row.allocation_bytes_read_per_realization +=
                     points(&bounds.region[read.producer]) * p_bytes;

@@ -352,7 +352,7 @@ impl LoopNest {
                     fp.compute_at = at(site.depth);
                     fp.store = PlanPlacement::At;
                     fp.store_at = at(site.store_depth);
-                    // Realized once per iteration of a loop: reuse one buffer per thread.
+                    // Realized once per iteration of a loop: reuse one buffer per parallel task.
                     fp.store_in_stack = true;
                     fp
                 }
@@ -478,7 +478,10 @@ mod tests {
             let plan = stencil_nest(&dag, placement).to_plan(&dag);
             let f = plan.funcs.iter().find(|fp| fp.func == 0).unwrap();
             let g = plan.funcs.iter().find(|fp| fp.func == 1).unwrap();
-            assert!(!g.store_in_stack, "the output is stored where Halide puts it");
+            assert!(
+                !g.store_in_stack,
+                "the output is stored where Halide puts it"
+            );
             f.store_in_stack
         };
         assert!(store_in_stack(Placement::At(Site::new(1, 0))));

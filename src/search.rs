@@ -380,11 +380,7 @@ fn diversity_ranked(
             (child.2.is_some(), key, rank, child)
         })
         .collect();
-    keyed.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then(a.1.total_cmp(&b.1))
-            .then(a.2.cmp(&b.2))
-    });
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
     keyed.into_iter().map(|(_, _, _, child)| child).collect()
 }
 

@@ -307,10 +307,7 @@ fn append_line(path: &Path, line: &str) {
 /// Runs the collector.
 pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
     check_sampler(&options.sampler)?;
-    let tc = match &options.plugin {
-        Some(p) => Toolchain::locate_with_plugin(repo, &options.work, p)?,
-        None => Toolchain::locate(repo, &options.work)?,
-    };
+    let tc = Toolchain::locate(repo, &options.work, options.plugin.as_deref())?;
     let generator = match &options.pipelines {
         Pipelines::Random { .. } => tc.generator("tools/random_pipeline", "random")?,
         Pipelines::Bench { .. } => tc.generator("bench/pipelines", "bench")?,

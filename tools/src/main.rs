@@ -494,7 +494,9 @@ fn parse_range(text: &str) -> Result<Vec<u64>, String> {
 fn parse_stage_count(text: &str) -> Result<u32, String> {
     match text.parse::<u32>() {
         Ok(n) if n == 0 || (2..=40).contains(&n) => Ok(n),
-        _ => Err(format!("`{text}` is not 0 (drawn per seed) or a stage count from 2 to 40")),
+        _ => Err(format!(
+            "`{text}` is not 0 (drawn per seed) or a stage count from 2 to 40"
+        )),
     }
 }
 

@@ -65,10 +65,7 @@ pub fn run_noise(repo: &Path, cmd: &NoiseCommand) -> Result<(Vec<Remeasured>, f6
         ));
     }
     let chosen = pick_samples(&all, cmd.samples);
-    let tc = match &cmd.plugin {
-        Some(p) => Toolchain::locate_with_plugin(repo, &cmd.work, p)?,
-        None => Toolchain::locate(repo, &cmd.work)?,
-    };
+    let tc = Toolchain::locate(repo, &cmd.work, cmd.plugin.as_deref())?;
     let mut runners = Vec::new();
     for (k, sample) in chosen.iter().enumerate() {
         let spec = PipelineSpec::from_id(&sample.pipeline)?;

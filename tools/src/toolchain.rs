@@ -30,20 +30,12 @@ fn newer(output: &Path, inputs: &[PathBuf]) -> bool {
 }
 
 impl Toolchain {
-    /// Finds Halide (HALIDE_ROOT, else the checkout's .venv) and the release plugin.
-    pub fn locate(repo: &Path, work: &Path) -> Result<Toolchain, String> {
-        Self::locate_with_plugin(
-            repo,
-            work,
-            &repo.join("target/release/libautoschedule_gcn.so"),
-        )
-    }
-
-    /// As [`Toolchain::locate`], with the Gcn plugin at `gcn_plugin`.
-    pub fn locate_with_plugin(
+    /// Finds Halide (HALIDE_ROOT, else the checkout's .venv) and the Gcn plugin: `gcn_plugin`,
+    /// else the checkout's release build.
+    pub fn locate(
         repo: &Path,
         work: &Path,
-        gcn_plugin: &Path,
+        gcn_plugin: Option<&Path>,
     ) -> Result<Toolchain, String> {
         let halide = match std::env::var_os("HALIDE_ROOT") {
             Some(root) => PathBuf::from(root),
@@ -64,18 +56,22 @@ impl Toolchain {
             .map(|d| halide.join(d))
             .find(|d| d.join("libHalide.so").exists())
             .ok_or_else(|| format!("no libHalide.so under {}", halide.display()))?;
-        if !gcn_plugin.exists() {
-            let default = repo.join("target/release/libautoschedule_gcn.so");
-            return Err(if gcn_plugin == default {
-                format!(
-                    "{} is missing: run `cargo build --release` first",
-                    gcn_plugin.display()
-                )
-            } else {
-                format!("the Gcn plugin {} does not exist", gcn_plugin.display())
-            });
-        }
-        let gcn_plugin = gcn_plugin.to_path_buf();
+        let gcn_plugin = match gcn_plugin {
+            Some(p) if !p.exists() => {
+                return Err(format!("the Gcn plugin {} does not exist", p.display()))
+            }
+            Some(p) => p.to_path_buf(),
+            None => {
+                let built = repo.join("target/release/libautoschedule_gcn.so");
+                if !built.exists() {
+                    return Err(format!(
+                        "{} is missing: run `cargo build --release` first",
+                        built.display()
+                    ));
+                }
+                built
+            }
+        };
         std::fs::create_dir_all(work).map_err(|e| e.to_string())?;
         Ok(Toolchain {
             repo: repo.to_path_buf(),

@@ -275,7 +275,10 @@ fn bad_datasets_and_splits_are_clear_errors() {
     assert!(!ok && err.contains("--held-out-fraction"), "{err}");
     // Network shapes out of range are refused before anything is allocated.
     let (ok, err) = train_on(&plain, &["--layers", "9999999999"], &dir);
-    assert!(!ok && err.contains("--layers") && err.contains("1..=16"), "{err}");
+    assert!(
+        !ok && err.contains("--layers") && err.contains("1..=16"),
+        "{err}"
+    );
     let (ok, err) = train_on(&plain, &["--hidden", "0"], &dir);
     assert!(!ok && err.contains("--hidden"), "{err}");
     assert!(!dir.join("gcn.onnx").exists(), "a failed run wrote a model");

@@ -206,7 +206,7 @@ fn main() {
 
 fn run(args: &Args) -> Result<(), String> {
     let repo = std::env::current_dir().map_err(|e| e.to_string())?;
-    let tc = Toolchain::locate(&repo, &repo.join("target/bench"))?;
+    let tc = Toolchain::locate(&repo, &repo.join("target/bench"), None)?;
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get() as u32)
