@@ -214,6 +214,20 @@ impl LoopNest {
         placements
     }
 
+    /// Whether stage `s` may still be retiled: its Func is decided and computed, and no Func is
+    /// computed or stored inside it yet (their sites name its loops).
+    pub fn may_retile(&self, dag: &Dag, s: usize) -> bool {
+        self.tiling(dag, s).is_some()
+            && self
+                .choices
+                .iter()
+                .flatten()
+                .all(|choice| match choice.placement {
+                    Placement::At(site) => site.stage != s,
+                    _ => true,
+                })
+    }
+
     /// Consumer stages of `f` that are computed (not inlined), looking through inlined Funcs.
     pub fn effective_consumer_stages(&self, dag: &Dag, f: usize) -> Vec<usize> {
         let mut out = Vec::new();
@@ -470,6 +484,18 @@ fn stage_plan(
 mod tests {
     use super::*;
     use crate::test_dags::{stencil_nest, stencil_pair};
+
+    #[test]
+    fn a_stage_with_a_producer_inside_keeps_its_tiling() {
+        let dag = stencil_pair();
+        assert!(stencil_nest(&dag, Placement::Root).may_retile(&dag, 1));
+        assert!(stencil_nest(&dag, Placement::Inline).may_retile(&dag, 1));
+        assert!(!stencil_nest(&dag, Placement::At(Site::new(1, 0))).may_retile(&dag, 1));
+        // Not yet decided: nothing to retile.
+        let mut undecided = stencil_nest(&dag, Placement::Root);
+        undecided.choices[1] = None;
+        assert!(!undecided.may_retile(&dag, 1));
+    }
 
     #[test]
     fn funcs_computed_inside_a_loop_reuse_a_stack_slot() {

@@ -8,10 +8,12 @@
 //! ([`candidate_tilings`], subtiled blocks included at root unless `disable_subtiling`) and
 //! its update stages at the default tiling, plus one child per candidate tiling of the update
 //! stages (register blocks of reductions: a reduction's tile loops sit inside its RVars), the
-//! pure stage tiled alike where it can be. Each child is completed (undecided producers at root
-//! with the default tiling), its bounds and features computed, and the whole generation is
-//! costed in one batch by the [`CostModel`]; the `beam_size` cheapest distinct children survive.
-//! With `memory_limit`, children whose estimated peak memory exceeds it rank after every child
+//! pure stage tiled alike where it can be ([`placed_children`]). A consumer stage with no
+//! producer inside it yet may also be retiled into strips, `f` computed once per strip
+//! ([`retiled_into_strips`]). Each child is completed (undecided producers at root with the
+//! default tiling), its bounds and features computed, and the whole generation is costed in one
+//! batch by the [`CostModel`]; the `beam_size` cheapest distinct children survive. With
+//! `memory_limit`, children whose estimated peak memory exceeds it rank after every child
 //! within it ([`crate::memory::peak_bytes`]).
 //!
 //! Coarse-to-fine: with a beam wider than one, the search runs [`NUM_PASSES`] passes. After
@@ -44,11 +46,11 @@ use crate::cost_model::CostModel;
 use crate::dag::Dag;
 use crate::error::Result;
 use crate::features::{schedule_features, StageFeatures};
-use crate::loop_nest::{FuncChoice, LoopNest, Placement, StageTiling};
+use crate::loop_nest::{FuncChoice, LoopNest, Placement, Site, StageTiling};
 use crate::memory::peak_bytes;
 use crate::nest_bounds::nest_bounds;
 use crate::params::Params;
-use crate::tiling::{candidate_tilings, default_tiling};
+use crate::tiling::{candidate_tilings, default_tiling, strip_tilings};
 
 /// The chosen schedule and what it took to find it.
 #[derive(Debug, Clone)]
@@ -98,75 +100,139 @@ fn expand(
         });
         children.push(child);
     }
-    for placement in state.placements(dag, f) {
-        let at_root = placement == Placement::Root;
-        // Bounds of f's stages at this placement (tiles do not change f's own region).
-        let mut probe = state.clone();
-        probe.choices[f] = Some(FuncChoice {
-            placement,
-            stages: default_choice(dag, root, f, params).stages,
-        });
-        let bounds = nest_bounds(dag, &complete(dag, root, &probe, params), root)?;
-        let stages: Vec<usize> = dag.stages_of(f).collect();
-        let default_updates: Vec<StageTiling> = stages[1..]
-            .iter()
-            .map(|&s| default_tiling(dag, s, &bounds.loops[s], at_root, params.parallelism))
-            .collect();
-        let mut add_child = |pure: StageTiling, updates: &[StageTiling]| {
-            let mut child = state.clone();
-            let mut tilings = vec![pure];
-            tilings.extend(updates.iter().cloned());
-            child.choices[f] = Some(FuncChoice {
-                placement,
-                stages: tilings,
-            });
-            children.push(child);
+    let placements = state.placements(dag, f);
+    for &placement in &placements {
+        placed_children(dag, root, state, f, placement, params, &mut children)?;
+    }
+    // Consumers retiled into strips, f once per strip.
+    let mut retiled_stages: Vec<usize> = Vec::new();
+    for placement in &placements {
+        let Placement::At(site) = placement else {
+            continue;
         };
-        let pure_candidates = candidate_tilings(
-            dag,
-            stages[0],
-            &bounds.loops[stages[0]],
-            at_root,
-            params.parallelism,
-            !params.disable_subtiling,
-        );
-        for tiling in &pure_candidates {
-            add_child(tiling.clone(), &default_updates);
+        if retiled_stages.contains(&site.stage) || !state.may_retile(dag, site.stage) {
+            continue;
         }
-        // Update stages tiled too: tiles of a reduction's pure loops sit inside its RVars, so
-        // their small innermost loops unroll into register blocks. The j-th candidate of every
-        // update stage makes one child, the pure stage tiled like the first update where its
-        // candidates allow it, else by default.
-        let update_candidates: Vec<Vec<StageTiling>> = stages[1..]
-            .iter()
-            .map(|&s| {
-                candidate_tilings(dag, s, &bounds.loops[s], at_root, params.parallelism, false)
-            })
-            .collect();
-        let rounds = update_candidates.iter().map(Vec::len).max().unwrap_or(0);
-        for j in 0..rounds {
-            let updates: Vec<StageTiling> = update_candidates
-                .iter()
-                .zip(&default_updates)
-                .map(|(candidates, default)| candidates.get(j).unwrap_or(default).clone())
-                .collect();
-            if updates == default_updates {
-                continue;
-            }
-            let pure = pure_tiling_like(dag, stages[0], stages[1], &updates[0], &pure_candidates)
-                .unwrap_or_else(|| {
-                    default_tiling(
-                        dag,
-                        stages[0],
-                        &bounds.loops[stages[0]],
-                        at_root,
-                        params.parallelism,
-                    )
-                });
-            add_child(pure, &updates);
+        retiled_stages.push(site.stage);
+        for retiled in retiled_into_strips(dag, root, state, site.stage, params)? {
+            let per_strip = Placement::At(Site::new(site.stage, 0));
+            placed_children(dag, root, &retiled, f, per_strip, params, &mut children)?;
         }
     }
     Ok(children)
+}
+
+/// Children of `state` with Func `f` at `placement`: one per candidate tiling of its pure stage
+/// (its updates at the default tiling), and one per round of candidate tilings of its update
+/// stages (the pure stage tiled alike where it can be).
+fn placed_children(
+    dag: &Dag,
+    root: &RootBounds,
+    state: &LoopNest,
+    f: usize,
+    placement: Placement,
+    params: &Params,
+    children: &mut Vec<LoopNest>,
+) -> Result<()> {
+    let at_root = placement == Placement::Root;
+    // Bounds of f's stages at this placement (tiles do not change f's own region).
+    let mut probe = state.clone();
+    probe.choices[f] = Some(FuncChoice {
+        placement,
+        stages: default_choice(dag, root, f, params).stages,
+    });
+    let bounds = nest_bounds(dag, &complete(dag, root, &probe, params), root)?;
+    let stages: Vec<usize> = dag.stages_of(f).collect();
+    let default_updates: Vec<StageTiling> = stages[1..]
+        .iter()
+        .map(|&s| default_tiling(dag, s, &bounds.loops[s], at_root, params.parallelism))
+        .collect();
+    let mut add_child = |pure: StageTiling, updates: &[StageTiling]| {
+        let mut child = state.clone();
+        let mut tilings = vec![pure];
+        tilings.extend(updates.iter().cloned());
+        child.choices[f] = Some(FuncChoice {
+            placement,
+            stages: tilings,
+        });
+        children.push(child);
+    };
+    let pure_candidates = candidate_tilings(
+        dag,
+        stages[0],
+        &bounds.loops[stages[0]],
+        at_root,
+        params.parallelism,
+        !params.disable_subtiling,
+    );
+    for tiling in &pure_candidates {
+        add_child(tiling.clone(), &default_updates);
+    }
+    // Update stages tiled too: tiles of a reduction's pure loops sit inside its RVars, so
+    // their small innermost loops unroll into register blocks. The j-th candidate of every
+    // update stage makes one child, the pure stage tiled like the first update where its
+    // candidates allow it, else by default.
+    let update_candidates: Vec<Vec<StageTiling>> = stages[1..]
+        .iter()
+        .map(|&s| candidate_tilings(dag, s, &bounds.loops[s], at_root, params.parallelism, false))
+        .collect();
+    let rounds = update_candidates.iter().map(Vec::len).max().unwrap_or(0);
+    for j in 0..rounds {
+        let updates: Vec<StageTiling> = update_candidates
+            .iter()
+            .zip(&default_updates)
+            .map(|(candidates, default)| candidates.get(j).unwrap_or(default).clone())
+            .collect();
+        if updates == default_updates {
+            continue;
+        }
+        let pure = pure_tiling_like(dag, stages[0], stages[1], &updates[0], &pure_candidates)
+            .unwrap_or_else(|| {
+                default_tiling(
+                    dag,
+                    stages[0],
+                    &bounds.loops[stages[0]],
+                    at_root,
+                    params.parallelism,
+                )
+            });
+        add_child(pure, &updates);
+    }
+    Ok(())
+}
+
+/// `state` with consumer stage `s` retiled into each of its strips other than its tiling now
+/// (one state per strip). A consumer's tiles are chosen before its producers are placed, when
+/// the model cannot yet see what they will hold; a producer that cannot be split along a loop
+/// (a scan down the columns, a reduction over whole rows) is computed without redundancy only
+/// per strip along that loop. This is a narrow form of Adams et al. 2019's compute-in-tiles,
+/// which retiles the consumer into every tiling: offering all of them for every producer
+/// crowded the beam and the random samples with placements inside consumers. `state` must
+/// allow retiling `s` ([`LoopNest::may_retile`]).
+fn retiled_into_strips(
+    dag: &Dag,
+    root: &RootBounds,
+    state: &LoopNest,
+    s: usize,
+    params: &Params,
+) -> Result<Vec<LoopNest>> {
+    let g = dag.stage(s).func as usize;
+    let g_choice = state.choice(g).expect("a stage with sites is decided");
+    let k = s - dag.stages_of(g).start;
+    let at_root = g_choice.placement == Placement::Root;
+    // A stage's loops per production do not depend on its own tiling.
+    let bounds = nest_bounds(dag, &complete(dag, root, state, params), root)?;
+    Ok(
+        strip_tilings(dag, s, &bounds.loops[s], at_root, params.parallelism)
+            .into_iter()
+            .filter(|strip| *strip != g_choice.stages[k])
+            .map(|strip| {
+                let mut retiled = state.clone();
+                retiled.choices[g].as_mut().expect("decided").stages[k] = strip;
+                retiled
+            })
+            .collect(),
+    )
 }
 
 /// The candidate tiling of pure stage `pure` with the tile extents that `update` (a tiling of
@@ -441,7 +507,45 @@ pub fn beam_search(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bounds::root_bounds;
     use crate::test_dags::{stencil_nest, stencil_pair};
+
+    #[test]
+    fn placing_a_producer_may_retile_its_consumer_into_strips() {
+        let dag = stencil_pair();
+        let root = root_bounds(&dag).unwrap();
+        let params = Params::default();
+        let mut state = stencil_nest(&dag, Placement::Root);
+        state.choices[0] = None;
+        let g_tiling = state.choice(1).unwrap().stages[0].clone();
+        let children = expand(&dag, &root, &state, 0, &params).unwrap();
+        let strips = strip_tilings(&dag, 1, &root.loops[1], true, params.parallelism);
+        assert!(!strips.is_empty() && !strips.contains(&g_tiling));
+        let mut retiled_into = HashSet::new();
+        for child in &children {
+            let g_now = &child.choice(1).unwrap().stages[0];
+            if *g_now == g_tiling {
+                continue;
+            }
+            // Only g's tiling changes, into a strip, with f computed once per strip.
+            assert!(strips.contains(g_now), "{g_now:?}");
+            assert_eq!(child.choice(1).unwrap().placement, Placement::Root);
+            assert_eq!(
+                child.choice(0).unwrap().placement,
+                Placement::At(Site::new(1, 0))
+            );
+            retiled_into.insert(g_now.clone());
+        }
+        assert_eq!(retiled_into.len(), strips.len(), "every strip is offered");
+        // Inside a strip f gets its candidate tilings, not one default.
+        for strip in &strips {
+            let inside = children
+                .iter()
+                .filter(|c| c.choice(1).unwrap().stages[0] == *strip)
+                .count();
+            assert!(inside > 1, "{inside} children inside {strip:?}");
+        }
+    }
 
     #[test]
     fn repeated_structures_rank_after_a_new_one() {

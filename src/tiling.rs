@@ -4,7 +4,9 @@
 //! Tile extents are spaced geometrically (×4 steps, DESIGN §6) on the innermost three pure
 //! loops; the loop of storage dimension 0 is tiled in multiples of the natural vector width of
 //! the narrowest type the stage touches, and vectorized when its extent allows. Outer pure loops
-//! of root stages run in parallel until there are enough tasks for `parallelism` cores.
+//! of root stages run in parallel until there are enough tasks for `parallelism` cores. Besides
+//! up to [`MAX_CANDIDATES`] tiles spread over the range of sizes, the strips (one loop whole,
+//! the others at their smallest tile) are always candidates.
 //!
 //! Subtiling (root stages, unless `disable_subtiling`): the outermost pure loop is cut into
 //! blocks that make one or four rounds of `parallelism` tasks, and each block is tiled as
@@ -139,16 +141,16 @@ fn geometric(first: i64, extent: i64) -> Vec<i64> {
     sizes
 }
 
-/// Tile extents for stage `s` whose loops (per production) are `loops`: geometric per loop,
-/// at most `MAX_TILE_POINTS` points, spread over the range of sizes. With `tasks_wanted`, only
-/// tiles that leave at least that many outer iterations (if any do).
-fn tile_candidates(
+/// Every tile for stage `s` whose loops (per production) are `loops` (geometric per loop, at
+/// most `MAX_TILE_POINTS` points; with `tasks_wanted`, only tiles that leave at least that many
+/// outer iterations, if any do), smallest first; and the strips among them: one tiled loop
+/// whole, the others at their smallest tile.
+fn tile_space(
     dag: &Dag,
     s: usize,
     loops: &[Span],
     tasks_wanted: Option<i64>,
-    max_candidates: usize,
-) -> Vec<Vec<i64>> {
+) -> (Vec<Vec<i64>>, Vec<Vec<i64>>) {
     let stage = dag.stage(s);
     let vector = vector_loop(dag, s, loops);
     let pure: Vec<usize> = (0..loops.len())
@@ -198,13 +200,60 @@ fn tile_candidates(
         }
     }
     tiles.sort_by_key(|t| (t.iter().product::<i64>(), t.clone()));
+    let strips: Vec<Vec<i64>> = pure
+        .iter()
+        .filter(|&&l| options[l].len() > 1)
+        .map(|&l| {
+            let mut strip: Vec<i64> = options.iter().map(|o| o[0]).collect();
+            strip[l] = *options[l].last().expect("options are never empty");
+            strip
+        })
+        .filter(|strip| tiles.contains(strip))
+        .collect();
+    (tiles, strips)
+}
+
+/// Tile extents for stage `s` (as [`tile_space`]): at most `max_candidates` spread over the
+/// range of sizes, and the strips. The spread rarely keeps a strip, but a producer that cannot
+/// be split along a loop (a scan down the columns, a reduction over whole rows) is computed
+/// without redundancy only in strips along that loop.
+fn tile_candidates(
+    dag: &Dag,
+    s: usize,
+    loops: &[Span],
+    tasks_wanted: Option<i64>,
+    max_candidates: usize,
+) -> Vec<Vec<i64>> {
+    let (mut tiles, strips) = tile_space(dag, s, loops, tasks_wanted);
     if tiles.len() > max_candidates {
         let step = tiles.len() as f64 / max_candidates as f64;
         tiles = (0..max_candidates)
             .map(|i| tiles[(i as f64 * step) as usize].clone())
             .collect();
     }
+    for strip in strips {
+        if !tiles.contains(&strip) {
+            tiles.push(strip);
+        }
+    }
     tiles
+}
+
+/// The strip tilings of stage `s` (one tiled loop whole, the others at their smallest tile; see
+/// [`tile_space`]), for retiling a consumer around a producer that needs whole strips.
+pub fn strip_tilings(
+    dag: &Dag,
+    s: usize,
+    loops: &[Span],
+    at_root: bool,
+    parallelism: u32,
+) -> Vec<StageTiling> {
+    let tasks_wanted = (at_root && parallelism > 1).then_some(parallelism as i64);
+    tile_space(dag, s, loops, tasks_wanted)
+        .1
+        .into_iter()
+        .map(|t| tiling(dag, s, loops, t, None, at_root, parallelism))
+        .collect()
 }
 
 /// Blocks for subtiling a root stage: the outermost pure loop cut into one or four rounds of
@@ -275,4 +324,32 @@ pub fn candidate_tilings(
         out.push(default_tiling(dag, s, loops, at_root, parallelism));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_dags::stencil_pair;
+
+    #[test]
+    fn strips_along_each_loop_are_candidates() {
+        let dag = stencil_pair();
+        // g over a 4096 x 4096 image: far more tiles than candidates, and the spread over
+        // sizes keeps neither strip.
+        let loops = [Span::new(0, 4095), Span::new(0, 4095)];
+        let lanes = vector_lanes(&dag, 1);
+        let tiles: Vec<Vec<i64>> = candidate_tilings(&dag, 1, &loops, true, 2, false)
+            .into_iter()
+            .map(|t| t.tile)
+            .collect();
+        // A column strip one vector wide, and a row strip.
+        assert_eq!(lanes, 8);
+        assert!(tiles.contains(&vec![8, 4096]), "{tiles:?}");
+        assert!(tiles.contains(&vec![4096, 1]), "{tiles:?}");
+        assert!(tiles.len() <= MAX_CANDIDATES + 2, "{tiles:?}");
+        // Every candidate stays within the tile size limit.
+        assert!(tiles
+            .iter()
+            .all(|t| t.iter().product::<i64>() <= MAX_TILE_POINTS));
+    }
 }
