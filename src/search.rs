@@ -8,9 +8,10 @@
 //! ([`candidate_tilings`], subtiled blocks included at root unless `disable_subtiling`) and
 //! its update stages at the default tiling, plus one child per candidate tiling of the update
 //! stages (register blocks of reductions: a reduction's tile loops sit inside its RVars), the
-//! pure stage tiled alike where it can be ([`placed_children`]). A consumer stage with no
-//! producer inside it yet may also be retiled into strips, `f` computed once per strip
-//! ([`retiled_into_strips`]). Each child is completed (undecided producers at root with the
+//! pure stage tiled alike where it can be ([`placed_children`]). A consumer stage without
+//! RVars and with no producer inside it yet may also be retiled into strips, `f` computed once
+//! per strip ([`retiled_into_strips`]): a decided Func's tiling may still change until something
+//! is computed inside it. Each child is completed (undecided producers at root with the
 //! default tiling), its bounds and features computed, and the whole generation is costed in one
 //! batch by the [`CostModel`]; the `beam_size` cheapest distinct children survive. With
 //! `memory_limit`, children whose estimated peak memory exceeds it rank after every child
@@ -21,7 +22,9 @@
 //! every decision step and at a depth that grows with the pass, restrict the next pass to
 //! children that agree with some good state of the previous pass at that depth: the first pass
 //! finds good structures (what is inlined, what is computed where), later passes spend the whole
-//! beam refining tilings inside them. The best state over all passes wins.
+//! beam refining tilings inside them. The best state over all passes wins. (A consumer retiled
+//! into a strip later in the pass keeps its retiled tiling in the hashes of earlier steps; such a
+//! hash can match no child of that step, and a step whose children match none keeps them all.)
 //!
 //! Diversity (beam wider than one): within a generation, the k-th cheapest child whose
 //! structural hash at depth `pass + 1` repeats an earlier child's ranks as if it cost k times
@@ -110,7 +113,10 @@ fn expand(
         let Placement::At(site) = placement else {
             continue;
         };
-        if retiled_stages.contains(&site.stage) || !state.may_retile(dag, site.stage) {
+        // Not a stage with RVars: its depth 0 is inside the innermost RVar, so f would be
+        // computed once per strip and per RVar iteration.
+        let has_rvars = dag.stage(site.stage).loops.iter().any(|l| l.is_rvar);
+        if has_rvars || retiled_stages.contains(&site.stage) || !state.may_retile(dag, site.stage) {
             continue;
         }
         retiled_stages.push(site.stage);
@@ -332,6 +338,10 @@ fn search_pass(
         for (state, _) in &beam {
             children.extend(expand(dag, root, state, f, params)?);
         }
+        // States of the beam that differ only in a consumer's tiling retile into the same
+        // strips: cost each distinct child once.
+        let mut seen = HashSet::new();
+        children.retain(|child| seen.insert(child.clone()));
         if let Some(admitted) = admitted {
             let allowed = &admitted.per_step[step];
             let kept: Vec<LoopNest> = children
@@ -402,17 +412,12 @@ fn search_pass(
                 );
             }
         }
-        let mut seen = HashSet::new();
-        let distinct: Vec<(LoopNest, f64, Option<f64>)> = ranked
-            .into_iter()
-            .filter(|(nest, _, _)| seen.insert(nest.clone()))
-            .collect();
-        let distinct = if params.beam_size > 1 {
-            diversity_ranked(distinct, &order[..=step], pass + 1)
+        let ranked = if params.beam_size > 1 {
+            diversity_ranked(ranked, &order[..=step], pass + 1)
         } else {
-            distinct
+            ranked
         };
-        beam = distinct
+        beam = ranked
             .into_iter()
             .take(params.beam_size as usize)
             .map(|(nest, cost, _)| (nest, cost))
@@ -545,6 +550,24 @@ mod tests {
                 .count();
             assert!(inside > 1, "{inside} children inside {strip:?}");
         }
+        // g's own tiling keeps f at its sites.
+        assert!(children.iter().any(|c| {
+            c.choice(1).unwrap().stages[0] == g_tiling
+                && c.choice(0).unwrap().placement == Placement::At(Site::new(1, 0))
+        }));
+        // A g already tiled as a strip is retiled only into the others.
+        let mut in_strip = state.clone();
+        in_strip.choices[1].as_mut().unwrap().stages[0] = strips[0].clone();
+        let children = expand(&dag, &root, &in_strip, 0, &params).unwrap();
+        let g_tilings: HashSet<&StageTiling> = children
+            .iter()
+            .map(|c| &c.choice(1).unwrap().stages[0])
+            .collect();
+        assert_eq!(g_tilings.len(), strips.len());
+        assert!(strips.iter().all(|strip| g_tilings.contains(strip)));
+        // Each child is a distinct state.
+        let distinct: HashSet<&LoopNest> = children.iter().collect();
+        assert_eq!(distinct.len(), children.len());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! the narrowest type the stage touches, and vectorized when its extent allows. Outer pure loops
 //! of root stages run in parallel until there are enough tasks for `parallelism` cores. Besides
 //! up to [`MAX_CANDIDATES`] tiles spread over the range of sizes, the strips (one loop whole,
-//! the others at their smallest tile) are always candidates.
+//! the others at their smallest tile; see [`strip_tilings`]) are always candidates.
 //!
 //! Subtiling (root stages, unless `disable_subtiling`): the outermost pure loop is cut into
 //! blocks that make one or four rounds of `parallelism` tasks, and each block is tiled as
@@ -144,7 +144,9 @@ fn geometric(first: i64, extent: i64) -> Vec<i64> {
 /// Every tile for stage `s` whose loops (per production) are `loops` (geometric per loop, at
 /// most `MAX_TILE_POINTS` points; with `tasks_wanted`, only tiles that leave at least that many
 /// outer iterations, if any do), smallest first; and the strips among them: one tiled loop
-/// whole, the others at their smallest tile.
+/// whole (the vector loop: its largest multiple of the lanes), the others at their smallest
+/// tile. A strip over `MAX_TILE_POINTS` points is not among them (a column strip one vector
+/// wide keeps up to 8192 rows of 8-lane types).
 fn tile_space(
     dag: &Dag,
     s: usize,
@@ -344,8 +346,11 @@ mod tests {
             .collect();
         // A column strip one vector wide, and a row strip.
         assert_eq!(lanes, 8);
-        assert!(tiles.contains(&vec![8, 4096]), "{tiles:?}");
-        assert!(tiles.contains(&vec![4096, 1]), "{tiles:?}");
+        let spread = &tiles[..MAX_CANDIDATES];
+        for strip in [vec![8, 4096], vec![4096, 1]] {
+            assert!(!spread.contains(&strip), "the spread keeps {strip:?}");
+            assert!(tiles.contains(&strip), "{tiles:?}");
+        }
         assert!(tiles.len() <= MAX_CANDIDATES + 2, "{tiles:?}");
         // Every candidate stays within the tile size limit.
         assert!(tiles
