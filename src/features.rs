@@ -145,6 +145,53 @@ impl StageFeatures {
         .map(|&v| v.min(FEATURE_CEILING) as f32)
         .collect()
     }
+
+    /// The inverse of [`StageFeatures::to_row`]: a stored row (a featurization file's, a
+    /// dataset's) back as features, for models that price features directly. `None` when the
+    /// row is not [`SCHEDULE_FEATURE_NAMES`] long.
+    pub fn from_row(row: &[f32]) -> Option<StageFeatures> {
+        if row.len() != SCHEDULE_FEATURE_NAMES.len() {
+            return None;
+        }
+        let mut values = row.iter().map(|&v| f64::from(v));
+        let mut next = || values.next().expect("length checked");
+        Some(StageFeatures {
+            inlined: next(),
+            computed_at_root: next(),
+            num_realizations: next(),
+            num_productions: next(),
+            points_computed_per_realization: next(),
+            points_computed_per_production: next(),
+            points_computed_total: next(),
+            points_computed_minimum: next(),
+            innermost_loop_extent: next(),
+            innermost_pure_loop_extent: next(),
+            unrolled_loop_extent: next(),
+            inner_parallelism: next(),
+            outer_parallelism: next(),
+            bytes_at_realization: next(),
+            bytes_at_production: next(),
+            bytes_at_root: next(),
+            innermost_bytes_at_realization: next(),
+            innermost_bytes_at_root: next(),
+            inlined_ops: next(),
+            ops_per_point: next(),
+            unique_bytes_read_per_realization: next(),
+            unique_lines_read_per_realization: next(),
+            allocation_bytes_read_per_realization: next(),
+            working_set: next(),
+            vector_size: next(),
+            native_vector_size: next(),
+            num_vectors: next(),
+            num_scalars: next(),
+            scalar_loads_per_vector: next(),
+            vector_loads_per_vector: next(),
+            bytes_read_per_tile: next(),
+            lines_read_per_tile: next(),
+            read_run_bytes: next(),
+            write_run_bytes: next(),
+        })
+    }
 }
 
 use crate::nest_bounds::points;
@@ -656,6 +703,18 @@ mod tests {
         nest.choices[1].as_mut().unwrap().stages[0] = g;
         let bounds = nest_bounds(dag, &nest, &root).unwrap();
         schedule_features(dag, &nest, &bounds, &root)
+    }
+
+    #[test]
+    fn a_row_reads_back_as_the_features_it_was_written_from() {
+        let dag = stencil_pair();
+        for f in features_with(&dag, tiling([24, 8], Some([40, 64]), None)) {
+            let row = f.to_row();
+            let back = StageFeatures::from_row(&row).expect("a full row");
+            assert_eq!(back.to_row(), row);
+            assert_eq!(back.points_computed_total, f.points_computed_total);
+        }
+        assert!(StageFeatures::from_row(&[1.0; 3]).is_none());
     }
 
     #[test]

@@ -73,6 +73,37 @@ pub fn predict_net(
         .collect()
 }
 
+/// The analytic cost model's predictions (the plugin's `cost_model=analytic`, hand-tuned to
+/// this machine class, nothing learned), from the stored features at the measured thread count.
+pub fn predict_analytic(pipelines: &[&PipelineData]) -> Result<Predictions, String> {
+    use autoschedule_gcn::features::StageFeatures;
+    let s = autoschedule_gcn::features::SCHEDULE_FEATURE_NAMES.len();
+    pipelines
+        .iter()
+        .map(|p| {
+            let model = autoschedule_gcn::analytic::AnalyticCostModel::new(p.threads);
+            p.schedules
+                .iter()
+                .map(|schedule| {
+                    let mut seconds = 0.0;
+                    for row in schedule.features.chunks(s) {
+                        let f = StageFeatures::from_row(row).ok_or_else(|| {
+                            format!(
+                                "{} {}: a feature row of {} columns",
+                                p.id,
+                                schedule.id,
+                                row.len()
+                            )
+                        })?;
+                        seconds += model.stage_seconds(&f);
+                    }
+                    Ok(seconds)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// One model's scores on a set of pipelines.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
@@ -125,16 +156,30 @@ pub fn score(pipelines: &[&PipelineData], predictions: &Predictions) -> Scores {
     }
 }
 
+/// The three models' scores on the held-out pipelines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub gcn: Scores,
+    pub baseline: Scores,
+    /// The plugin's hand-tuned analytic model: the reference that nothing was learned.
+    pub analytic: Scores,
+}
+
+/// One held-out pipeline's scores, in the order GCN, baseline, analytic.
+pub struct PipelineScores {
+    pub id: String,
+    pub tau: [f64; 3],
+    pub regret: [f64; 3],
+}
+
 /// Everything the report needs.
 pub struct ReportInput<'a> {
     pub command: &'a str,
     pub data_files: &'a [String],
     pub split_seed: u64,
     pub model_description: &'a str,
-    pub gcn: &'a Scores,
-    pub baseline: &'a Scores,
-    /// Per held-out pipeline: id, GCN τ, baseline τ, GCN regret, baseline regret.
-    pub per_pipeline: &'a [(String, f64, f64, f64, f64)],
+    pub scores: &'a Evaluation,
+    pub per_pipeline: &'a [PipelineScores],
     pub plot_file: &'a str,
 }
 
@@ -148,8 +193,8 @@ fn verdict(met: bool) -> &'static str {
 
 /// The markdown report (docs/results/model.md).
 pub fn report(input: &ReportInput) -> String {
-    let g = input.gcn;
-    let b = input.baseline;
+    let g = &input.scores.gcn;
+    let b = &input.scores.baseline;
     let mut out = String::new();
     let _ = writeln!(out, "# Cost model accuracy on held-out pipelines\n");
     let _ = writeln!(
@@ -171,6 +216,10 @@ pub fn report(input: &ReportInput) -> String {
     for (name, s) in [
         ("GCN", g),
         ("baseline: per-stage MLP, no message passing", b),
+        (
+            "reference: the analytic model (`cost_model=analytic`, hand-tuned, nothing learned)",
+            &input.scores.analytic,
+        ),
     ] {
         let _ = writeln!(
             out,
@@ -206,10 +255,17 @@ pub fn report(input: &ReportInput) -> String {
     );
     let _ = writeln!(
         out,
-        "| pipeline | τ GCN | τ baseline | regret GCN | regret baseline |\n|---|---|---|---|---|"
+        "| pipeline | τ GCN | τ baseline | τ analytic | regret GCN | regret baseline | regret \
+         analytic |\n|---|---|---|---|---|---|---|"
     );
-    for (id, tg, tb, rg, rb) in input.per_pipeline {
-        let _ = writeln!(out, "| {id} | {tg:.3} | {tb:.3} | {rg:.3} | {rb:.3} |");
+    for p in input.per_pipeline {
+        let [tg, tb, ta] = p.tau;
+        let [rg, rb, ra] = p.regret;
+        let _ = writeln!(
+            out,
+            "| {} | {tg:.3} | {tb:.3} | {ta:.3} | {rg:.3} | {rb:.3} | {ra:.3} |",
+            p.id
+        );
     }
     out
 }
@@ -248,7 +304,7 @@ pub struct EvaluateCommand {
 }
 
 /// Scores both models on the held-out pipelines and writes the report and the plot.
-pub fn run_evaluate(cmd: &EvaluateCommand) -> Result<(Scores, Scores), String> {
+pub fn run_evaluate(cmd: &EvaluateCommand) -> Result<Evaluation, String> {
     use crate::training_set::{load_pipelines, Role};
     let pipelines = load_pipelines(&cmd.data)?;
     let held_out = cmd.split.select(&pipelines, Role::HeldOut);
@@ -293,19 +349,24 @@ pub fn run_evaluate(cmd: &EvaluateCommand) -> Result<(Scores, Scores), String> {
     let baseline_predictions = predict_net(&baseline, &baseline_normalization, &held_out)?;
     let gcn = score(&held_out, &gcn_predictions);
     let base = score(&held_out, &baseline_predictions);
+    let analytic_predictions = predict_analytic(&held_out)?;
+    let analytic = score(&held_out, &analytic_predictions);
 
-    let per_pipeline: Vec<(String, f64, f64, f64, f64)> = held_out
+    let per_pipeline: Vec<PipelineScores> = held_out
         .iter()
-        .zip(gcn_predictions.iter().zip(&baseline_predictions))
-        .map(|(p, (g, b))| {
+        .enumerate()
+        .map(|(i, p)| {
             let measured: Vec<f64> = p.schedules.iter().map(|s| s.run_time_s).collect();
-            (
-                p.id.clone(),
-                kendall_tau(g, &measured).unwrap_or(f64::NAN),
-                kendall_tau(b, &measured).unwrap_or(f64::NAN),
-                top1_regret(g, &measured).unwrap_or(f64::NAN),
-                top1_regret(b, &measured).unwrap_or(f64::NAN),
-            )
+            let models = [
+                &gcn_predictions[i],
+                &baseline_predictions[i],
+                &analytic_predictions[i],
+            ];
+            PipelineScores {
+                id: p.id.clone(),
+                tau: models.map(|m| kendall_tau(m, &measured).unwrap_or(f64::NAN)),
+                regret: models.map(|m| top1_regret(m, &measured).unwrap_or(f64::NAN)),
+            }
         })
         .collect();
     let points = |predictions: &Predictions| -> Vec<(f64, f64)> {
@@ -352,16 +413,20 @@ pub fn run_evaluate(cmd: &EvaluateCommand) -> Result<(Scores, Scores), String> {
             .to_string(),
     };
     let data_files: Vec<String> = cmd.data.iter().map(|d| d.display().to_string()).collect();
+    let scores = Evaluation {
+        gcn,
+        baseline: base,
+        analytic,
+    };
     let text = report(&ReportInput {
         command: &cmd.command_line,
         data_files: &data_files,
         split_seed: cmd.split.seed,
         model_description: &description,
-        gcn: &gcn,
-        baseline: &base,
+        scores: &scores,
         per_pipeline: &per_pipeline,
         plot_file: &plot_link,
     });
     write_report(&cmd.report, &text)?;
-    Ok((gcn, base))
+    Ok(scores)
 }

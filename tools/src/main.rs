@@ -402,7 +402,7 @@ fn main() {
         })(),
         Command::Evaluate(args) => (|| {
             let command_line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
-            let (gcn, baseline) = run_evaluate(&EvaluateCommand {
+            let scores = run_evaluate(&EvaluateCommand {
                 data: args.data,
                 model: args.model,
                 baseline: args.baseline,
@@ -411,7 +411,11 @@ fn main() {
                 plot: args.plot,
                 command_line: format!("halide-gcn-tools {command_line}"),
             })?;
-            for (name, s) in [("GCN", &gcn), ("baseline", &baseline)] {
+            for (name, s) in [
+                ("GCN", &scores.gcn),
+                ("baseline", &scores.baseline),
+                ("analytic", &scores.analytic),
+            ] {
                 println!(
                     "evaluate: {name}: {} pipelines, {} schedules: MAPE {:.1}%, mean Kendall tau {:.3}, top-1 regret {:.3} (worst {:.2})",
                     s.pipelines, s.samples, s.mape, s.mean_tau, s.mean_regret, s.worst_regret

@@ -38,6 +38,8 @@ pub struct PipelineData {
     pub pipeline_features: Vec<f32>,
     /// Where every schedule was measured: the machine and the thread count.
     pub measured_on: String,
+    /// The thread count of the measurements.
+    pub threads: u32,
     pub schedules: Vec<ScheduleData>,
 }
 
@@ -174,6 +176,7 @@ pub fn load_pipelines(files: &[PathBuf]) -> Result<Vec<PipelineData>, String> {
                             adjacency,
                             pipeline_features,
                             measured_on,
+                            threads: sample.threads,
                             schedules: vec![schedule],
                         },
                     );

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use halide_gcn_tools::evaluate::{run_evaluate, EvaluateCommand, Scores};
+use halide_gcn_tools::evaluate::{run_evaluate, EvaluateCommand, Evaluation};
 use halide_gcn_tools::train::Selection;
 use halide_gcn_tools::train::TrainOptions;
 use halide_gcn_tools::train_command::{run_train, TrainCommand, PARITY_TOLERANCE};
@@ -60,7 +60,7 @@ fn train_with(
     .unwrap_or_else(|e| panic!("training failed: {e}"))
 }
 
-fn evaluate_in(dir: &Path) -> (Scores, Scores) {
+fn evaluate_in(dir: &Path) -> Evaluation {
     run_evaluate(&EvaluateCommand {
         data: vec![fixture()],
         model: dir.join("gcn.onnx"),
@@ -112,16 +112,21 @@ fn training_exports_a_model_tract_agrees_with_and_is_deterministic() {
         assert!(s.mape.is_finite() && (-1.0..=1.0).contains(&s.mean_tau) && s.mean_regret >= 1.0);
     }
 
-    let (gcn, baseline) = evaluate_in(&first);
-    assert_eq!((gcn.pipelines, gcn.samples), (2, 48));
-    assert_eq!((baseline.pipelines, baseline.samples), (2, 48));
-    for s in [&gcn, &baseline] {
+    let scores = evaluate_in(&first);
+    let gcn = &scores.gcn;
+    for s in [&scores.gcn, &scores.baseline, &scores.analytic] {
+        assert_eq!((s.pipelines, s.samples), (2, 48));
         assert!(s.mape.is_finite() && s.mape >= 0.0);
         assert!((-1.0..=1.0).contains(&s.mean_tau));
         assert!(s.mean_regret >= 1.0 && s.worst_regret >= s.mean_regret);
     }
     let report = std::fs::read_to_string(first.join("model.md")).unwrap();
     assert!(report.contains(&format!("{:.1}%", gcn.mape)), "{report}");
+    // The analytic reference: its own row, scored on the same pipelines.
+    assert!(
+        report.contains(&format!("nothing learned) | {:.1}%", scores.analytic.mape)),
+        "{report}"
+    );
     assert!(report.contains("random_pipeline seed="), "{report}");
     let png = std::fs::read(first.join("scatter.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
@@ -159,7 +164,7 @@ fn training_exports_a_model_tract_agrees_with_and_is_deterministic() {
         std::fs::read(first.join("gcn.onnx")).unwrap(),
         std::fs::read(second.join("gcn.onnx")).unwrap()
     );
-    assert_eq!(evaluate_in(&second), (gcn, baseline));
+    assert_eq!(evaluate_in(&second), scores);
 }
 
 fn tools(args: &[&str]) -> (bool, String) {
