@@ -291,7 +291,9 @@ private:
             Func bounded = BoundaryConditions::mirror_interior(in.f, {{0, in.w}, {0, in.h}});
             helpers.push_back(bounded);
             Func f = stage(k, "stencil");
-            Type acc = in.type.is_float() ? Float(32) : Int(32);
+            // Integers sum in 32 bits, except 32-bit ones: twelve times a full-range int32
+            // overflows (undefined in Halide; seed 701's constant folding reports it).
+            Type acc = in.type.is_float() ? Float(32) : in.type == Int(32) ? Int(64) : Int(32);
             Expr s = cast(acc, 0);
             for (int dy = -1; dy <= 1; dy++) {
                 for (int dx = -1; dx <= 1; dx++) {
