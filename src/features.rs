@@ -103,47 +103,54 @@ pub struct StageFeatures {
 }
 
 impl StageFeatures {
+    /// Every feature, mutable, in [`SCHEDULE_FEATURE_NAMES`] order: the one place that order
+    /// is written down for rows.
+    fn fields_mut(&mut self) -> [&mut f64; SCHEDULE_FEATURE_NAMES.len()] {
+        [
+            &mut self.inlined,
+            &mut self.computed_at_root,
+            &mut self.num_realizations,
+            &mut self.num_productions,
+            &mut self.points_computed_per_realization,
+            &mut self.points_computed_per_production,
+            &mut self.points_computed_total,
+            &mut self.points_computed_minimum,
+            &mut self.innermost_loop_extent,
+            &mut self.innermost_pure_loop_extent,
+            &mut self.unrolled_loop_extent,
+            &mut self.inner_parallelism,
+            &mut self.outer_parallelism,
+            &mut self.bytes_at_realization,
+            &mut self.bytes_at_production,
+            &mut self.bytes_at_root,
+            &mut self.innermost_bytes_at_realization,
+            &mut self.innermost_bytes_at_root,
+            &mut self.inlined_ops,
+            &mut self.ops_per_point,
+            &mut self.unique_bytes_read_per_realization,
+            &mut self.unique_lines_read_per_realization,
+            &mut self.allocation_bytes_read_per_realization,
+            &mut self.working_set,
+            &mut self.vector_size,
+            &mut self.native_vector_size,
+            &mut self.num_vectors,
+            &mut self.num_scalars,
+            &mut self.scalar_loads_per_vector,
+            &mut self.vector_loads_per_vector,
+            &mut self.bytes_read_per_tile,
+            &mut self.lines_read_per_tile,
+            &mut self.read_run_bytes,
+            &mut self.write_run_bytes,
+        ]
+    }
+
     /// The features as a row in [`SCHEDULE_FEATURE_NAMES`] order.
     pub fn to_row(&self) -> Vec<f32> {
-        [
-            self.inlined,
-            self.computed_at_root,
-            self.num_realizations,
-            self.num_productions,
-            self.points_computed_per_realization,
-            self.points_computed_per_production,
-            self.points_computed_total,
-            self.points_computed_minimum,
-            self.innermost_loop_extent,
-            self.innermost_pure_loop_extent,
-            self.unrolled_loop_extent,
-            self.inner_parallelism,
-            self.outer_parallelism,
-            self.bytes_at_realization,
-            self.bytes_at_production,
-            self.bytes_at_root,
-            self.innermost_bytes_at_realization,
-            self.innermost_bytes_at_root,
-            self.inlined_ops,
-            self.ops_per_point,
-            self.unique_bytes_read_per_realization,
-            self.unique_lines_read_per_realization,
-            self.allocation_bytes_read_per_realization,
-            self.working_set,
-            self.vector_size,
-            self.native_vector_size,
-            self.num_vectors,
-            self.num_scalars,
-            self.scalar_loads_per_vector,
-            self.vector_loads_per_vector,
-            self.bytes_read_per_tile,
-            self.lines_read_per_tile,
-            self.read_run_bytes,
-            self.write_run_bytes,
-        ]
-        .iter()
-        .map(|&v| v.min(FEATURE_CEILING) as f32)
-        .collect()
+        let mut copy = *self;
+        copy.fields_mut()
+            .iter()
+            .map(|v| v.min(FEATURE_CEILING) as f32)
+            .collect()
     }
 
     /// The inverse of [`StageFeatures::to_row`]: a stored row (a featurization file's, a
@@ -153,44 +160,11 @@ impl StageFeatures {
         if row.len() != SCHEDULE_FEATURE_NAMES.len() {
             return None;
         }
-        let mut values = row.iter().map(|&v| f64::from(v));
-        let mut next = || values.next().expect("length checked");
-        Some(StageFeatures {
-            inlined: next(),
-            computed_at_root: next(),
-            num_realizations: next(),
-            num_productions: next(),
-            points_computed_per_realization: next(),
-            points_computed_per_production: next(),
-            points_computed_total: next(),
-            points_computed_minimum: next(),
-            innermost_loop_extent: next(),
-            innermost_pure_loop_extent: next(),
-            unrolled_loop_extent: next(),
-            inner_parallelism: next(),
-            outer_parallelism: next(),
-            bytes_at_realization: next(),
-            bytes_at_production: next(),
-            bytes_at_root: next(),
-            innermost_bytes_at_realization: next(),
-            innermost_bytes_at_root: next(),
-            inlined_ops: next(),
-            ops_per_point: next(),
-            unique_bytes_read_per_realization: next(),
-            unique_lines_read_per_realization: next(),
-            allocation_bytes_read_per_realization: next(),
-            working_set: next(),
-            vector_size: next(),
-            native_vector_size: next(),
-            num_vectors: next(),
-            num_scalars: next(),
-            scalar_loads_per_vector: next(),
-            vector_loads_per_vector: next(),
-            bytes_read_per_tile: next(),
-            lines_read_per_tile: next(),
-            read_run_bytes: next(),
-            write_run_bytes: next(),
-        })
+        let mut features = StageFeatures::default();
+        for (field, value) in features.fields_mut().into_iter().zip(row) {
+            *field = f64::from(*value);
+        }
+        Some(features)
     }
 }
 
