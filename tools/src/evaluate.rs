@@ -74,32 +74,25 @@ pub fn predict_net(
 }
 
 /// The analytic cost model's predictions (the plugin's `cost_model=analytic`, hand-tuned to
-/// this machine class, nothing learned), from the stored features at the measured thread count.
+/// this machine class, nothing learned), from the stored features at the measured thread count,
+/// through the same `CostModel` calls the search makes.
 pub fn predict_analytic(pipelines: &[&PipelineData]) -> Result<Predictions, String> {
-    use autoschedule_gcn::features::StageFeatures;
-    let s = autoschedule_gcn::features::SCHEDULE_FEATURE_NAMES.len();
+    use autoschedule_gcn::cost_model::CostModel;
+    use autoschedule_gcn::features::{StageFeatures, SCHEDULE_FEATURE_NAMES};
     pipelines
         .iter()
         .map(|p| {
-            let model = autoschedule_gcn::analytic::AnalyticCostModel::new(p.threads);
-            p.schedules
-                .iter()
-                .map(|schedule| {
-                    let mut seconds = 0.0;
-                    for row in schedule.features.chunks(s) {
-                        let f = StageFeatures::from_row(row).ok_or_else(|| {
-                            format!(
-                                "{} {}: a feature row of {} columns",
-                                p.id,
-                                schedule.id,
-                                row.len()
-                            )
-                        })?;
-                        seconds += model.stage_seconds(&f);
-                    }
-                    Ok(seconds)
-                })
-                .collect()
+            let mut model = autoschedule_gcn::analytic::AnalyticCostModel::new(p.threads);
+            for schedule in &p.schedules {
+                let stages = schedule
+                    .features
+                    .chunks(SCHEDULE_FEATURE_NAMES.len())
+                    .map(StageFeatures::from_row)
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| format!("{} {}: a short feature row", p.id, schedule.id))?;
+                model.enqueue(stages).map_err(|e| e.to_string())?;
+            }
+            model.evaluate().map_err(|e| format!("{}: {e}", p.id))
         })
         .collect()
 }
