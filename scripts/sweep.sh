@@ -7,7 +7,7 @@
 # cannot tell close settings apart. Results go to a markdown table on stdout and each run's log
 # and model under the work folder.
 #
-#   bash scripts/sweep.sh --data data/random.hgds --data data/bench.hgds [--settings FILE]
+#   bash scripts/sweep.sh --data data/bench.hgds.gz $(printf -- "--data %s " data/random/*.hgds.gz) [--settings FILE]
 #                         [--split-seeds "1 2 3"] [--work target/sweep]
 #                         [-- extra train arguments for every run]
 set -euo pipefail

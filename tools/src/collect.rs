@@ -10,7 +10,8 @@
 //! already there are skipped. A schedule whose output differs from the reference is a bug: it
 //! is logged to `<work>/mismatches.log` and its folder is kept as evidence. A schedule too slow
 //! to benchmark (RunGen's warm-up over a minute) is listed in `<work>/too_slow.log`, not
-//! recorded, and not tried again.
+//! recorded, and not tried again. A schedule that could not be recorded is replaced by a
+//! further dropout draw, so that every pipeline ends with as many samples as asked for.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -304,6 +305,28 @@ fn append_line(path: &Path, line: &str) {
         .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
 }
 
+/// Schedules too slow to benchmark, as (pipeline id, schedule id).
+type TooSlow = std::collections::HashSet<(String, String)>;
+
+/// At most this many times `schedules` draws per pipeline: the draws past `schedules` replace
+/// schedules that could not be recorded (too slow, or failed to build or run), so that every
+/// pipeline ends with `schedules` samples where it can.
+const DRAW_LIMIT_FACTOR: usize = 2;
+
+/// The next `wanted` schedule indices to try, from `from` on and below `limit`, passing over
+/// those `passed_over` names (recorded before, or known to be too slow).
+fn next_draws(
+    from: usize,
+    limit: usize,
+    wanted: usize,
+    passed_over: impl Fn(usize) -> bool,
+) -> Vec<usize> {
+    (from..limit)
+        .filter(|&k| !passed_over(k))
+        .take(wanted)
+        .collect()
+}
+
 /// Runs the collector.
 pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
     check_sampler(&options.sampler)?;
@@ -334,22 +357,40 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
     let mismatch_log = options.work.join("mismatches.log");
     // Schedules too slow to benchmark, from earlier runs too: not tried again.
     let too_slow_log = options.work.join("too_slow.log");
-    let mut too_slow: std::collections::HashSet<(String, String)> =
-        std::fs::read_to_string(&too_slow_log)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.split_once('\t'))
-            .map(|(p, s)| (p.to_string(), s.to_string()))
-            .collect();
+    let mut too_slow: TooSlow = std::fs::read_to_string(&too_slow_log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(p, s)| (p.to_string(), s.to_string()))
+        .collect();
     for spec in &specs {
         progress.set_message(spec.id.clone());
-        let pending: Vec<usize> = (0..options.schedules)
-            .filter(|&k| {
-                let id = schedule_id(&schedule_params(k, options));
-                !writer.as_ref().is_some_and(|w| w.contains(&spec.id, &id))
-                    && !(writer.is_some() && too_slow.contains(&(spec.id.clone(), id)))
-            })
-            .collect();
+        // Schedules recorded before, or known to be too slow, are passed over; draws beyond
+        // `schedules` replace those that could not be recorded.
+        let limit = if writer.is_some() {
+            options.schedules * DRAW_LIMIT_FACTOR
+        } else {
+            options.schedules
+        };
+        let draws = |writer: Option<&DatasetWriter>, too_slow: &TooSlow, from: usize| {
+            let Some(writer) = writer else {
+                return (from..limit).collect::<Vec<_>>();
+            };
+            let id = |k: usize| schedule_id(&schedule_params(k, options));
+            let recorded = (0..limit)
+                .filter(|&k| writer.contains(&spec.id, &id(k)))
+                .count();
+            next_draws(
+                from,
+                limit,
+                options.schedules.saturating_sub(recorded),
+                |k| {
+                    let id = id(k);
+                    writer.contains(&spec.id, &id) || too_slow.contains(&(spec.id.clone(), id))
+                },
+            )
+        };
+        let mut pending = draws(writer.as_ref(), &too_slow, 0);
         report.skipped += options.schedules - pending.len();
         progress.inc((options.schedules - pending.len()) as u64);
         if pending.is_empty() {
@@ -369,119 +410,129 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
         .and_then(|runner| outputs::run_outputs(&runner, &ref_dir, 1))
         .map_err(|e| format!("{}: the reference failed: {e}", spec.id))?;
 
-        // Compile every pending schedule, `jobs` at a time.
-        let built: Mutex<Vec<(usize, Result<PathBuf, String>)>> = Mutex::new(Vec::new());
-        let queue = Mutex::new(pending.clone());
-        std::thread::scope(|scope| {
-            for _ in 0..options.jobs.max(1) {
-                scope.spawn(|| loop {
-                    let Some(k) = queue.lock().expect("queue").pop() else {
-                        break;
-                    };
-                    let dir = root.join(format!("schedule-{k}"));
-                    let params = schedule_params(k, options);
-                    let result =
-                        build_schedule(&tc, &generator, spec, &dir, &params, options.threads);
-                    built.lock().expect("results").push((k, result));
-                });
-            }
-        });
-        let mut built = built.into_inner().expect("results");
-        built.sort_by_key(|(k, _)| *k);
+        loop {
+            // Compile every pending schedule, `jobs` at a time.
+            let built: Mutex<Vec<(usize, Result<PathBuf, String>)>> = Mutex::new(Vec::new());
+            let queue = Mutex::new(pending.clone());
+            std::thread::scope(|scope| {
+                for _ in 0..options.jobs.max(1) {
+                    scope.spawn(|| loop {
+                        let Some(k) = queue.lock().expect("queue").pop() else {
+                            break;
+                        };
+                        let dir = root.join(format!("schedule-{k}"));
+                        let params = schedule_params(k, options);
+                        let result =
+                            build_schedule(&tc, &generator, spec, &dir, &params, options.threads);
+                        built.lock().expect("results").push((k, result));
+                    });
+                }
+            });
+            let mut built = built.into_inner().expect("results");
+            built.sort_by_key(|(k, _)| *k);
 
-        // Check and benchmark, one at a time.
-        for (k, result) in built {
-            let params = schedule_params(k, options);
-            let id = schedule_id(&params);
-            let dir = root.join(format!("schedule-{k}"));
-            let runner = match result {
-                Ok(r) => r,
-                Err(e) => {
-                    report.failures += 1;
-                    progress.println(format!("collect: {} {id}: build failed: {e}", spec.id));
-                    progress.inc(1);
-                    continue;
-                }
-            };
-            let got = outputs::run_outputs(&runner, &dir, 1);
-            let verdict = got.map(|got| outputs::first_difference(&got, &reference));
-            match verdict {
-                Ok(None) => {}
-                Ok(Some(diff)) => {
-                    report.mismatches += 1;
-                    let line =
-                        format!("{} {id}: {diff} (evidence in {})\n", spec.id, dir.display());
-                    progress.println(format!("collect: MISMATCH {line}"));
-                    append_line(&mismatch_log, &line);
-                    progress.inc(1);
-                    continue;
-                }
-                Err(e) => {
-                    report.failures += 1;
-                    progress.println(format!("collect: {} {id}: run failed: {e}", spec.id));
-                    progress.inc(1);
-                    continue;
-                }
-            }
-            if let Some(writer) = writer.as_mut() {
-                let procedure = Procedure {
-                    threads: options.threads,
-                    repeats: options.repeats,
-                    min_time_s: options.min_time_s,
-                    noise_threshold: options.noise_threshold,
+            // Check and benchmark, one at a time.
+            for (k, result) in built {
+                let params = schedule_params(k, options);
+                let id = schedule_id(&params);
+                let dir = root.join(format!("schedule-{k}"));
+                let runner = match result {
+                    Ok(r) => r,
+                    Err(e) => {
+                        report.failures += 1;
+                        progress.println(format!("collect: {} {id}: build failed: {e}", spec.id));
+                        progress.inc(1);
+                        continue;
+                    }
                 };
-                let measured = measure(&runner, &procedure, &mut |load| {
-                    progress.set_message(format!(
-                        "{}: waiting for a quiet machine (others use {load:.2} cores)",
-                        spec.id
-                    ))
-                });
-                let recorded = match measured {
-                    Ok(Some(r)) => r,
-                    Ok(None) => {
-                        report.too_slow += 1;
-                        progress.println(format!(
-                            "collect: {} {id}: too slow to benchmark (RunGen's warm-up over \
-                             {} s); not recorded, listed in {}",
-                            spec.id,
-                            WARM_UP_LIMIT.as_secs(),
-                            too_slow_log.display()
-                        ));
-                        append_line(&too_slow_log, &format!("{}\t{id}\n", spec.id));
-                        too_slow.insert((spec.id.clone(), id.clone()));
-                        let _ = std::fs::remove_dir_all(&dir);
+                let got = outputs::run_outputs(&runner, &dir, 1);
+                let verdict = got.map(|got| outputs::first_difference(&got, &reference));
+                match verdict {
+                    Ok(None) => {}
+                    Ok(Some(diff)) => {
+                        report.mismatches += 1;
+                        let line =
+                            format!("{} {id}: {diff} (evidence in {})\n", spec.id, dir.display());
+                        progress.println(format!("collect: MISMATCH {line}"));
+                        append_line(&mismatch_log, &line);
                         progress.inc(1);
                         continue;
                     }
                     Err(e) => {
                         report.failures += 1;
-                        progress
-                            .println(format!("collect: {} {id}: benchmark failed: {e}", spec.id));
+                        progress.println(format!("collect: {} {id}: run failed: {e}", spec.id));
                         progress.inc(1);
                         continue;
                     }
-                };
-                progress.set_message(spec.id.clone());
-                let featurization =
-                    std::fs::read(dir.join(format!("{}.featurization", spec.generator_name)))
-                        .map_err(|e| format!("{} {id}: no featurization: {e}", spec.id))?;
-                let sample = Sample {
-                    pipeline: spec.id.clone(),
-                    schedule: id.clone(),
-                    run_time_ms: recorded.run_time_ms,
-                    median_ms: recorded.median_ms,
-                    spread: recorded.spread,
-                    repeats: recorded.repeats,
-                    threads: options.threads,
-                    noisy: recorded.noisy,
-                    machine: machine.clone(),
-                    featurization,
-                };
-                writer.append(&sample)?;
-                report.appended += 1;
+                }
+                if let Some(writer) = writer.as_mut() {
+                    let procedure = Procedure {
+                        threads: options.threads,
+                        repeats: options.repeats,
+                        min_time_s: options.min_time_s,
+                        noise_threshold: options.noise_threshold,
+                    };
+                    let measured = measure(&runner, &procedure, &mut |load| {
+                        progress.set_message(format!(
+                            "{}: waiting for a quiet machine (others use {load:.2} cores)",
+                            spec.id
+                        ))
+                    });
+                    let recorded = match measured {
+                        Ok(Some(r)) => r,
+                        Ok(None) => {
+                            report.too_slow += 1;
+                            progress.println(format!(
+                                "collect: {} {id}: too slow to benchmark (RunGen's warm-up over \
+                                 {} s); not recorded, listed in {}",
+                                spec.id,
+                                WARM_UP_LIMIT.as_secs(),
+                                too_slow_log.display()
+                            ));
+                            append_line(&too_slow_log, &format!("{}\t{id}\n", spec.id));
+                            too_slow.insert((spec.id.clone(), id.clone()));
+                            let _ = std::fs::remove_dir_all(&dir);
+                            progress.inc(1);
+                            continue;
+                        }
+                        Err(e) => {
+                            report.failures += 1;
+                            progress.println(format!(
+                                "collect: {} {id}: benchmark failed: {e}",
+                                spec.id
+                            ));
+                            progress.inc(1);
+                            continue;
+                        }
+                    };
+                    progress.set_message(spec.id.clone());
+                    let featurization =
+                        std::fs::read(dir.join(format!("{}.featurization", spec.generator_name)))
+                            .map_err(|e| format!("{} {id}: no featurization: {e}", spec.id))?;
+                    let sample = Sample {
+                        pipeline: spec.id.clone(),
+                        schedule: id.clone(),
+                        run_time_ms: recorded.run_time_ms,
+                        median_ms: recorded.median_ms,
+                        spread: recorded.spread,
+                        repeats: recorded.repeats,
+                        threads: options.threads,
+                        noisy: recorded.noisy,
+                        machine: machine.clone(),
+                        featurization,
+                    };
+                    writer.append(&sample)?;
+                    report.appended += 1;
+                }
+                let _ = std::fs::remove_dir_all(&dir);
+                progress.inc(1);
             }
-            let _ = std::fs::remove_dir_all(&dir);
-            progress.inc(1);
+            let next = pending.last().map_or(limit, |k| k + 1);
+            pending = draws(writer.as_ref(), &too_slow, next);
+            if pending.is_empty() {
+                break;
+            }
+            progress.inc_length(pending.len() as u64);
         }
         if report.mismatches == 0 {
             let _ = std::fs::remove_dir_all(&ref_dir);
@@ -517,6 +568,15 @@ mod tests {
             work: PathBuf::new(),
             plugin: None,
         }
+    }
+
+    #[test]
+    fn draws_pass_over_recorded_and_too_slow_schedules_and_stop_at_the_limit() {
+        let passed_over = |k: usize| [0, 2, 3].contains(&k);
+        assert_eq!(next_draws(0, 8, 3, passed_over), vec![1, 4, 5]);
+        assert_eq!(next_draws(5, 8, 3, passed_over), vec![5, 6, 7]);
+        assert_eq!(next_draws(6, 8, 3, passed_over), vec![6, 7]);
+        assert_eq!(next_draws(0, 8, 0, passed_over), Vec::<usize>::new());
     }
 
     #[test]

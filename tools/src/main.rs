@@ -207,8 +207,9 @@ struct NetworkArgs {
 
 #[derive(clap::Args)]
 struct TrainArgs {
-    /// Dataset files (random pipelines, and the bench pipelines' file: always held out).
-    #[arg(long = "data", required = true)]
+    /// Dataset files (random pipelines, and the bench pipelines' file: always held out);
+    /// `--data A B C` or `--data A --data B`.
+    #[arg(long = "data", required = true, num_args = 1..)]
     data: Vec<PathBuf>,
     /// Where to write the trained GCN (ONNX).
     #[arg(long, default_value = "models/gcn.onnx")]
@@ -251,7 +252,7 @@ struct TrainArgs {
 #[derive(clap::Args)]
 struct EvaluateArgs {
     /// Dataset files, as given to `train`.
-    #[arg(long = "data", required = true)]
+    #[arg(long = "data", required = true, num_args = 1..)]
     data: Vec<PathBuf>,
     /// The GCN (ONNX).
     #[arg(long, default_value = "models/gcn.onnx")]

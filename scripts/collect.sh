@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# scripts/collect.sh — collects the committed training data in shards, so that a collection
+# spread over many sessions, on machines that may not last, loses at most one shard's work:
+# first the bench pipelines (data/bench.hgds.gz), then random seeds 0..END in shards of SHARD
+# seeds (data/random/seeds-0000-0020.hgds.gz, ...). A shard is collected into its .hgds
+# (resumable: kill the script at any moment and run it again), then packed into the .hgds.gz
+# that gets committed; a shard whose .hgds.gz exists is done and skipped.
+#
+#   bash scripts/collect.sh [END [SHARD]]      (defaults: 300 20)
+#
+# The tools and the plugin are copied to target/collector/ when it starts, so rebuilding the
+# checkout meanwhile changes nothing under a running collection. Nothing else may run while it
+# benchmarks: the collector pauses (and at worst marks samples noisy) when the machine is busy.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+end=${1:-300}
+shard=${2:-20}
+
+bash scripts/bootstrap.sh
+cargo build --release
+cargo build --release -p halide-gcn-tools
+mkdir -p target/collector data/random
+cp target/release/halide-gcn-tools target/release/libautoschedule_gcn.so target/collector/
+tools=target/collector/halide-gcn-tools
+plugin=target/collector/libautoschedule_gcn.so
+
+# collect_shard NAME COLLECT-ARGUMENTS...: collects data/NAME.hgds, then packs it.
+collect_shard() {
+    local name=$1
+    shift
+    if [ -f "data/$name.hgds.gz" ]; then
+        return
+    fi
+    echo "collect.sh: data/$name.hgds ($*)"
+    "$tools" collect --plugin "$plugin" --out "data/$name.hgds" "$@"
+    "$tools" pack "data/$name.hgds" "data/$name.hgds.gz.part"
+    mv "data/$name.hgds.gz.part" "data/$name.hgds.gz"
+    rm "data/$name.hgds"
+}
+
+collect_shard bench --bench \
+    bilateral_grid,camera_pipe,conv_net_block,deep_conv_net,depthwise_separable_conv,gaussian_blur,harris,histogram_equalize,iir_blur,local_laplacian,long_stencil_chain,long_stencil_chain_16,matmul,max_filter,nl_means,unsharp_mask
+for ((first = 0; first < end; first += shard)); do
+    last=$((first + shard < end ? first + shard : end))
+    collect_shard "$(printf 'random/seeds-%04d-%04d' "$first" "$last")" --seeds "$first..$last"
+done
+"$tools" summary data/bench.hgds.gz data/random/*.hgds.gz
