@@ -330,12 +330,12 @@ fn next_draws(
 /// Runs the collector.
 pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
     check_sampler(&options.sampler)?;
-    let tc = Toolchain::locate(repo, &options.work, options.plugin.as_deref())?;
+    let toolchain = Toolchain::locate(repo, &options.work, options.plugin.as_deref())?;
     let generator = match &options.pipelines {
-        Pipelines::Random { .. } => tc.generator("tools/random_pipeline", "random")?,
-        Pipelines::Bench { .. } => tc.generator("bench/pipelines", "bench")?,
+        Pipelines::Random { .. } => toolchain.generator("tools/random_pipeline", "random")?,
+        Pipelines::Bench { .. } => toolchain.generator("bench/pipelines", "bench")?,
     };
-    let mut writer = if options.check_only {
+    let writer = if options.check_only {
         None
     } else {
         let (writer, repaired) = DatasetWriter::open(&options.out)?;
@@ -344,7 +344,6 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
         }
         Some(writer)
     };
-    let machine = machine_description();
     let specs = specs(&options.pipelines);
     let progress = ProgressBar::new((specs.len() * options.schedules) as u64);
     progress.set_style(
@@ -353,193 +352,267 @@ pub fn collect(repo: &Path, options: &Options) -> Result<Report, String> {
         )
         .map_err(|e| e.to_string())?,
     );
-    let mut report = Report::default();
-    let mismatch_log = options.work.join("mismatches.log");
     // Schedules too slow to benchmark, from earlier runs too: not tried again.
     let too_slow_log = options.work.join("too_slow.log");
-    let mut too_slow: TooSlow = std::fs::read_to_string(&too_slow_log)
+    let too_slow = std::fs::read_to_string(&too_slow_log)
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.split_once('\t'))
         .map(|(p, s)| (p.to_string(), s.to_string()))
         .collect();
+    let mut collector = Collector {
+        options,
+        toolchain,
+        generator,
+        writer,
+        machine: machine_description(),
+        progress,
+        report: Report::default(),
+        mismatch_log: options.work.join("mismatches.log"),
+        too_slow_log,
+        too_slow,
+    };
     for spec in &specs {
-        progress.set_message(spec.id.clone());
-        // Schedules recorded before, or known to be too slow, are passed over; draws beyond
-        // `schedules` replace those that could not be recorded.
-        let limit = if writer.is_some() {
-            options.schedules * DRAW_LIMIT_FACTOR
+        collector.collect_pipeline(spec)?;
+    }
+    collector.progress.finish_with_message("done");
+    Ok(collector.report)
+}
+
+/// One run of the collector: what it was asked, what it has, and what it did so far.
+struct Collector<'a> {
+    options: &'a Options,
+    toolchain: Toolchain,
+    generator: PathBuf,
+    /// The dataset (none when only checking outputs).
+    writer: Option<DatasetWriter>,
+    machine: String,
+    progress: ProgressBar,
+    report: Report,
+    mismatch_log: PathBuf,
+    too_slow_log: PathBuf,
+    too_slow: TooSlow,
+}
+
+impl Collector<'_> {
+    /// Draws per pipeline: `schedules`, and as many again to replace those that could not be
+    /// recorded (none when only checking outputs).
+    fn draw_limit(&self) -> usize {
+        if self.writer.is_some() {
+            self.options.schedules * DRAW_LIMIT_FACTOR
         } else {
-            options.schedules
-        };
-        let draws = |writer: Option<&DatasetWriter>, too_slow: &TooSlow, from: usize| {
-            let Some(writer) = writer else {
-                return (from..limit).collect::<Vec<_>>();
-            };
-            let id = |k: usize| schedule_id(&schedule_params(k, options));
-            let recorded = (0..limit)
-                .filter(|&k| writer.contains(&spec.id, &id(k)))
-                .count();
-            next_draws(
-                from,
-                limit,
-                options.schedules.saturating_sub(recorded),
-                |k| {
-                    let id = id(k);
-                    writer.contains(&spec.id, &id) || too_slow.contains(&(spec.id.clone(), id))
-                },
-            )
-        };
-        let mut pending = draws(writer.as_ref(), &too_slow, 0);
-        report.skipped += options.schedules - pending.len();
-        progress.inc((options.schedules - pending.len()) as u64);
-        if pending.is_empty() {
-            continue;
+            self.options.schedules
         }
-        let root = options.work.join(&spec.dir_name);
+    }
+
+    /// The schedules of `spec` to try next, from index `from` on: as many as it still lacks,
+    /// passing over those recorded before or known to be too slow.
+    fn draws(&self, spec: &PipelineSpec, from: usize) -> Vec<usize> {
+        let limit = self.draw_limit();
+        let Some(writer) = &self.writer else {
+            return (from..limit).collect();
+        };
+        let id = |k: usize| schedule_id(&schedule_params(k, self.options));
+        let recorded = (0..limit)
+            .filter(|&k| writer.contains(&spec.id, &id(k)))
+            .count();
+        next_draws(
+            from,
+            limit,
+            self.options.schedules.saturating_sub(recorded),
+            |k| {
+                let id = id(k);
+                writer.contains(&spec.id, &id) || self.too_slow.contains(&(spec.id.clone(), id))
+            },
+        )
+    }
+
+    /// Builds and runs the reference of `spec`, then samples, checks and records its
+    /// schedules, drawing more while some could not be recorded.
+    fn collect_pipeline(&mut self, spec: &PipelineSpec) -> Result<(), String> {
+        self.progress.set_message(spec.id.clone());
+        let mut pending = self.draws(spec, 0);
+        let passed_over = self.options.schedules - pending.len();
+        self.report.skipped += passed_over;
+        self.progress.inc(passed_over as u64);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let root = self.options.work.join(&spec.dir_name);
         let ref_dir = root.join("reference");
         std::fs::create_dir_all(&ref_dir).map_err(|e| e.to_string())?;
         let reference = run_checked(&mut generate(
-            &generator,
+            &self.generator,
             spec,
             &ref_dir,
             "static_library,c_header,registration",
             &["reference=true".to_string()],
         ))
-        .and_then(|_| tc.runner(&ref_dir, &spec.generator_name))
+        .and_then(|_| self.toolchain.runner(&ref_dir, &spec.generator_name))
         .and_then(|runner| outputs::run_outputs(&runner, &ref_dir, 1))
         .map_err(|e| format!("{}: the reference failed: {e}", spec.id))?;
-
         loop {
-            // Compile every pending schedule, `jobs` at a time.
-            let built: Mutex<Vec<(usize, Result<PathBuf, String>)>> = Mutex::new(Vec::new());
-            let queue = Mutex::new(pending.clone());
-            std::thread::scope(|scope| {
-                for _ in 0..options.jobs.max(1) {
-                    scope.spawn(|| loop {
-                        let Some(k) = queue.lock().expect("queue").pop() else {
-                            break;
-                        };
-                        let dir = root.join(format!("schedule-{k}"));
-                        let params = schedule_params(k, options);
-                        let result =
-                            build_schedule(&tc, &generator, spec, &dir, &params, options.threads);
-                        built.lock().expect("results").push((k, result));
-                    });
-                }
-            });
-            let mut built = built.into_inner().expect("results");
-            built.sort_by_key(|(k, _)| *k);
-
-            // Check and benchmark, one at a time.
-            for (k, result) in built {
-                let params = schedule_params(k, options);
-                let id = schedule_id(&params);
-                let dir = root.join(format!("schedule-{k}"));
-                let runner = match result {
-                    Ok(r) => r,
-                    Err(e) => {
-                        report.failures += 1;
-                        progress.println(format!("collect: {} {id}: build failed: {e}", spec.id));
-                        progress.inc(1);
-                        continue;
-                    }
-                };
-                let got = outputs::run_outputs(&runner, &dir, 1);
-                let verdict = got.map(|got| outputs::first_difference(&got, &reference));
-                match verdict {
-                    Ok(None) => {}
-                    Ok(Some(diff)) => {
-                        report.mismatches += 1;
-                        let line =
-                            format!("{} {id}: {diff} (evidence in {})\n", spec.id, dir.display());
-                        progress.println(format!("collect: MISMATCH {line}"));
-                        append_line(&mismatch_log, &line);
-                        progress.inc(1);
-                        continue;
-                    }
-                    Err(e) => {
-                        report.failures += 1;
-                        progress.println(format!("collect: {} {id}: run failed: {e}", spec.id));
-                        progress.inc(1);
-                        continue;
-                    }
-                }
-                if let Some(writer) = writer.as_mut() {
-                    let procedure = Procedure {
-                        threads: options.threads,
-                        repeats: options.repeats,
-                        min_time_s: options.min_time_s,
-                        noise_threshold: options.noise_threshold,
-                    };
-                    let measured = measure(&runner, &procedure, &mut |load| {
-                        progress.set_message(format!(
-                            "{}: waiting for a quiet machine (others use {load:.2} cores)",
-                            spec.id
-                        ))
-                    });
-                    let recorded = match measured {
-                        Ok(Some(r)) => r,
-                        Ok(None) => {
-                            report.too_slow += 1;
-                            progress.println(format!(
-                                "collect: {} {id}: too slow to benchmark (RunGen's warm-up over \
-                                 {} s); not recorded, listed in {}",
-                                spec.id,
-                                WARM_UP_LIMIT.as_secs(),
-                                too_slow_log.display()
-                            ));
-                            append_line(&too_slow_log, &format!("{}\t{id}\n", spec.id));
-                            too_slow.insert((spec.id.clone(), id.clone()));
-                            let _ = std::fs::remove_dir_all(&dir);
-                            progress.inc(1);
-                            continue;
-                        }
-                        Err(e) => {
-                            report.failures += 1;
-                            progress.println(format!(
-                                "collect: {} {id}: benchmark failed: {e}",
-                                spec.id
-                            ));
-                            progress.inc(1);
-                            continue;
-                        }
-                    };
-                    progress.set_message(spec.id.clone());
-                    let featurization =
-                        std::fs::read(dir.join(format!("{}.featurization", spec.generator_name)))
-                            .map_err(|e| format!("{} {id}: no featurization: {e}", spec.id))?;
-                    let sample = Sample {
-                        pipeline: spec.id.clone(),
-                        schedule: id.clone(),
-                        run_time_ms: recorded.run_time_ms,
-                        median_ms: recorded.median_ms,
-                        spread: recorded.spread,
-                        repeats: recorded.repeats,
-                        threads: options.threads,
-                        noisy: recorded.noisy,
-                        machine: machine.clone(),
-                        featurization,
-                    };
-                    writer.append(&sample)?;
-                    report.appended += 1;
-                }
-                let _ = std::fs::remove_dir_all(&dir);
-                progress.inc(1);
+            for (k, built) in self.build_all(spec, &root, &pending) {
+                self.check_and_record(
+                    spec,
+                    k,
+                    &root.join(format!("schedule-{k}")),
+                    built,
+                    &reference,
+                )?;
+                self.progress.inc(1);
             }
-            let next = pending.last().map_or(limit, |k| k + 1);
-            pending = draws(writer.as_ref(), &too_slow, next);
+            let next = pending.last().map_or(self.draw_limit(), |k| k + 1);
+            pending = self.draws(spec, next);
             if pending.is_empty() {
                 break;
             }
-            progress.inc_length(pending.len() as u64);
+            self.progress.inc_length(pending.len() as u64);
         }
-        if report.mismatches == 0 {
+        if self.report.mismatches == 0 {
             let _ = std::fs::remove_dir_all(&ref_dir);
         }
+        Ok(())
     }
-    progress.finish_with_message("done");
-    Ok(report)
+
+    /// Compiles the schedules `pending` of `spec`, `jobs` at a time: each one's runner, in
+    /// the order of `pending`.
+    fn build_all(
+        &self,
+        spec: &PipelineSpec,
+        root: &Path,
+        pending: &[usize],
+    ) -> Vec<(usize, Result<PathBuf, String>)> {
+        let built: Mutex<Vec<(usize, Result<PathBuf, String>)>> = Mutex::new(Vec::new());
+        let queue = Mutex::new(pending.to_vec());
+        std::thread::scope(|scope| {
+            for _ in 0..self.options.jobs.max(1) {
+                scope.spawn(|| loop {
+                    let Some(k) = queue.lock().expect("queue").pop() else {
+                        break;
+                    };
+                    let result = build_schedule(
+                        &self.toolchain,
+                        &self.generator,
+                        spec,
+                        &root.join(format!("schedule-{k}")),
+                        &schedule_params(k, self.options),
+                        self.options.threads,
+                    );
+                    built.lock().expect("results").push((k, result));
+                });
+            }
+        });
+        let mut built = built.into_inner().expect("results");
+        built.sort_by_key(|(k, _)| *k);
+        built
+    }
+
+    /// Checks schedule `k` of `spec` (built into `dir`) against the reference, benchmarks it
+    /// and appends its sample. A schedule that fails, mismatches or is too slow is reported
+    /// and logged, not recorded; only a dataset that cannot be written is an error.
+    fn check_and_record(
+        &mut self,
+        spec: &PipelineSpec,
+        k: usize,
+        dir: &Path,
+        built: Result<PathBuf, String>,
+        reference: &[(String, Vec<u8>)],
+    ) -> Result<(), String> {
+        let id = schedule_id(&schedule_params(k, self.options));
+        let runner = match built {
+            Ok(runner) => runner,
+            Err(e) => return self.failed(&format!("{} {id}: build failed: {e}", spec.id)),
+        };
+        match outputs::run_outputs(&runner, dir, 1) {
+            Ok(got) => {
+                if let Some(diff) = outputs::first_difference(&got, reference) {
+                    self.report.mismatches += 1;
+                    let line =
+                        format!("{} {id}: {diff} (evidence in {})\n", spec.id, dir.display());
+                    self.progress.println(format!("collect: MISMATCH {line}"));
+                    append_line(&self.mismatch_log, &line);
+                    return Ok(());
+                }
+            }
+            Err(e) => return self.failed(&format!("{} {id}: run failed: {e}", spec.id)),
+        }
+        if self.writer.is_some() {
+            self.measure_and_append(spec, id, dir, &runner)?;
+        }
+        let _ = std::fs::remove_dir_all(dir);
+        Ok(())
+    }
+
+    /// Benchmarks schedule `id` of `spec` and appends its sample; a schedule too slow to
+    /// benchmark is logged (not tried again) and one whose benchmark fails is reported.
+    fn measure_and_append(
+        &mut self,
+        spec: &PipelineSpec,
+        id: String,
+        dir: &Path,
+        runner: &Path,
+    ) -> Result<(), String> {
+        let procedure = Procedure {
+            threads: self.options.threads,
+            repeats: self.options.repeats,
+            min_time_s: self.options.min_time_s,
+            noise_threshold: self.options.noise_threshold,
+        };
+        let progress = &self.progress;
+        let measured = measure(runner, &procedure, &mut |load| {
+            progress.set_message(format!(
+                "{}: waiting for a quiet machine (others use {load:.2} cores)",
+                spec.id
+            ))
+        });
+        self.progress.set_message(spec.id.clone());
+        let recorded = match measured {
+            Ok(Some(recorded)) => recorded,
+            Ok(None) => {
+                self.report.too_slow += 1;
+                self.progress.println(format!(
+                    "collect: {} {id}: too slow to benchmark (RunGen's warm-up over {} s); \
+                     not recorded, listed in {}",
+                    spec.id,
+                    WARM_UP_LIMIT.as_secs(),
+                    self.too_slow_log.display()
+                ));
+                append_line(&self.too_slow_log, &format!("{}\t{id}\n", spec.id));
+                self.too_slow.insert((spec.id.clone(), id));
+                return Ok(());
+            }
+            Err(e) => return self.failed(&format!("{} {id}: benchmark failed: {e}", spec.id)),
+        };
+        let featurization =
+            std::fs::read(dir.join(format!("{}.featurization", spec.generator_name)))
+                .map_err(|e| format!("{} {id}: no featurization: {e}", spec.id))?;
+        let sample = Sample {
+            pipeline: spec.id.clone(),
+            schedule: id,
+            run_time_ms: recorded.run_time_ms,
+            median_ms: recorded.median_ms,
+            spread: recorded.spread,
+            repeats: recorded.repeats,
+            threads: self.options.threads,
+            noisy: recorded.noisy,
+            machine: self.machine.clone(),
+            featurization,
+        };
+        if let Some(writer) = self.writer.as_mut() {
+            writer.append(&sample)?;
+        }
+        self.report.appended += 1;
+        Ok(())
+    }
+
+    /// Counts and reports a schedule that failed to build, run or benchmark: the collection
+    /// goes on (Ok).
+    fn failed(&mut self, what: &str) -> Result<(), String> {
+        self.report.failures += 1;
+        self.progress.println(format!("collect: {what}"));
+        Ok(())
+    }
 }
 
 #[cfg(test)]
