@@ -412,19 +412,24 @@ impl Collector<'_> {
         let Some(writer) = &self.writer else {
             return (from..limit).collect();
         };
-        let id = |k: usize| schedule_id(&schedule_params(k, self.options));
-        let recorded = (0..limit)
-            .filter(|&k| writer.contains(&spec.id, &id(k)))
-            .count();
         next_draws(
             from,
             limit,
-            self.options.schedules.saturating_sub(recorded),
+            self.options
+                .schedules
+                .saturating_sub(self.recorded(writer, spec)),
             |k| {
-                let id = id(k);
+                let id = schedule_id(&schedule_params(k, self.options));
                 writer.contains(&spec.id, &id) || self.too_slow.contains(&(spec.id.clone(), id))
             },
         )
+    }
+
+    /// Samples of `spec` in the dataset, among its first `draw_limit` schedules.
+    fn recorded(&self, writer: &DatasetWriter, spec: &PipelineSpec) -> usize {
+        (0..self.draw_limit())
+            .filter(|&k| writer.contains(&spec.id, &schedule_id(&schedule_params(k, self.options))))
+            .count()
     }
 
     /// Builds and runs the reference of `spec`, then samples, checks and records its
@@ -471,6 +476,10 @@ impl Collector<'_> {
         }
         if self.report.mismatches == 0 {
             let _ = std::fs::remove_dir_all(&ref_dir);
+        }
+        if let Some(writer) = &self.writer {
+            let recorded = self.recorded(writer, spec);
+            self.say(&format!("{}: {recorded} schedules recorded", spec.id));
         }
         Ok(())
     }
@@ -530,7 +539,7 @@ impl Collector<'_> {
                     self.report.mismatches += 1;
                     let line =
                         format!("{} {id}: {diff} (evidence in {})\n", spec.id, dir.display());
-                    self.progress.println(format!("collect: MISMATCH {line}"));
+                    self.say(&format!("MISMATCH {line}"));
                     append_line(&self.mismatch_log, &line);
                     return Ok(());
                 }
@@ -571,8 +580,8 @@ impl Collector<'_> {
             Ok(Some(recorded)) => recorded,
             Ok(None) => {
                 self.report.too_slow += 1;
-                self.progress.println(format!(
-                    "collect: {} {id}: too slow to benchmark (RunGen's warm-up over {} s); \
+                self.say(&format!(
+                    "{} {id}: too slow to benchmark (RunGen's warm-up over {} s); \
                      not recorded, listed in {}",
                     spec.id,
                     WARM_UP_LIMIT.as_secs(),
@@ -610,8 +619,14 @@ impl Collector<'_> {
     /// goes on (Ok).
     fn failed(&mut self, what: &str) -> Result<(), String> {
         self.report.failures += 1;
-        self.progress.println(format!("collect: {what}"));
+        self.say(what);
         Ok(())
+    }
+
+    /// Prints a line about the collection on stderr, above the progress bar (also when the
+    /// bar is hidden because stderr is not a terminal, as in a log file).
+    fn say(&self, what: &str) {
+        self.progress.suspend(|| eprintln!("collect: {what}"));
     }
 }
 
