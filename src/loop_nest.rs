@@ -340,11 +340,18 @@ impl LoopNest {
             if choice.placement == Placement::Inline {
                 continue;
             }
+            let computed_inside = matches!(choice.placement, Placement::At(_));
             for (k, s) in dag.stages_of(f).enumerate() {
                 let unroll_from = deepest[s];
                 let guarded = self.guarded_loops(dag, s, &sliding[s]);
-                let (stage_plan, vars) =
-                    stage_plan(dag, s, &choice.stages[k], unroll_from, &guarded);
+                let (stage_plan, vars) = stage_plan(
+                    dag,
+                    s,
+                    &choice.stages[k],
+                    unroll_from,
+                    &guarded,
+                    computed_inside,
+                );
                 site_vars.insert(s, vars);
                 stage_plans.push(stage_plan);
             }
@@ -397,12 +404,22 @@ fn tail_of(dag: &Dag, s: usize) -> TailKind {
 
 /// The Halide transformations of one tiled stage, and the loop var of each site depth (index
 /// `d`: the loop a producer at depth `d` is computed at).
+///
+/// The block and tile splits of a stage `computed_inside` another stage's loops always guard
+/// their tails. Such a Func is realized over a region that can differ from one iteration to the
+/// next, and its tiling was chosen for one representative iteration: a boundary condition's
+/// footprint spans the whole input in an iteration at the border and one tile elsewhere. A
+/// shifted tail wider than a realization starts before the region the pipeline computes, and
+/// so reads inputs outside their bounds (Halide then fails for want of input, or, given a
+/// larger input, gives other output). The vector split keeps the stage's tail: it overshoots
+/// only a realization narrower than one vector.
 fn stage_plan(
     dag: &Dag,
     s: usize,
     tiling: &StageTiling,
     unroll_from: usize,
     guarded: &[bool],
+    computed_inside: bool,
 ) -> (crate::bridge::ffi::StagePlan, Vec<String>) {
     let stage = dag.stage(s);
     let mut builder = StagePlanBuilder::new(s, stage);
@@ -411,6 +428,13 @@ fn stage_plan(
             TailKind::GuardWithIf
         } else {
             tail_of(dag, s)
+        }
+    };
+    let tile_tail_for = |l: usize| {
+        if computed_inside {
+            TailKind::GuardWithIf
+        } else {
+            tail_for(l)
         }
     };
     let n = stage.loops.len();
@@ -423,7 +447,7 @@ fn stage_plan(
         }
         let tile = tiling.tile[l].max(1);
         let block = tiling.outer_block(l);
-        let tail = tail_for(l);
+        let tail = tile_tail_for(l);
         let mut within = lp.var.clone();
         if block > tile {
             within = builder.split(&within, block, tail);
@@ -495,6 +519,43 @@ mod tests {
         let mut undecided = stencil_nest(&dag, Placement::Root);
         undecided.choices[1] = None;
         assert!(!undecided.may_retile(&dag, 1));
+    }
+
+    #[test]
+    fn tiles_of_a_func_computed_inside_a_loop_guard_their_tails() {
+        let dag = stencil_pair();
+        let tails_of_f = |placement| {
+            let mut nest = stencil_nest(&dag, placement);
+            // f tiled 4 wide with 2-lane vectors inside: a tile split and a vector split.
+            let f = nest.choices[0].as_mut().unwrap();
+            f.stages[0].tile = vec![4, 2];
+            f.stages[0].vector = Some((0, 2));
+            let plan = nest.to_plan(&dag);
+            let f_plan = plan.stages.iter().find(|sp| sp.stage == 0).unwrap();
+            f_plan
+                .splits
+                .iter()
+                .map(|split| (split.factor, split.tail))
+                .collect::<Vec<_>>()
+        };
+        // At root, f is realized once over its whole region: tails shift inwards.
+        assert_eq!(
+            tails_of_f(Placement::Root),
+            vec![
+                (4, TailKind::ShiftInwards),
+                (2, TailKind::ShiftInwards),
+                (2, TailKind::ShiftInwards)
+            ]
+        );
+        // Inside g's tiles, the tile splits guard; the vector split still shifts.
+        assert_eq!(
+            tails_of_f(Placement::At(Site::new(1, 0))),
+            vec![
+                (4, TailKind::GuardWithIf),
+                (2, TailKind::GuardWithIf),
+                (2, TailKind::ShiftInwards)
+            ]
+        );
     }
 
     #[test]

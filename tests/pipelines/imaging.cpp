@@ -140,6 +140,34 @@ public:
     }
 };
 
+// A 7-tap separable blur of a float image with a mirrored border (bench gaussian_blur): the
+// boundary condition's footprint is the whole input for a tile at the border and one tile
+// elsewhere, so Funcs computed inside it are realized over regions of very different sizes.
+class MirroredBlur : public Generator<MirroredBlur> {
+public:
+    Input<Buffer<float, 3>> input{"input"};
+    Output<Buffer<float, 3>> out{"out"};
+
+    void generate() {
+        Var x("x"), y("y"), c("c");
+        const float w[4] = {20 / 64.0f, 15 / 64.0f, 6 / 64.0f, 1 / 64.0f};
+        Func mirrored = BoundaryConditions::mirror_interior(input);
+        Func blur_x("blur_x");
+        Expr sum_x = w[0] * mirrored(x, y, c);
+        for (int t = 1; t <= 3; t++) {
+            sum_x += w[t] * (mirrored(x - t, y, c) + mirrored(x + t, y, c));
+        }
+        blur_x(x, y, c) = sum_x;
+        Expr sum_y = w[0] * blur_x(x, y, c);
+        for (int t = 1; t <= 3; t++) {
+            sum_y += w[t] * (blur_x(x, y - t, c) + blur_x(x, y + t, c));
+        }
+        out(x, y, c) = sum_y;
+        input.set_estimates({{0, 1920}, {0, 1080}, {0, 3}});
+        out.set_estimates({{0, 1920}, {0, 1080}, {0, 3}});
+    }
+};
+
 class ScalarParam : public Generator<ScalarParam> {
 public:
     Input<Buffer<float, 2>> input{"input"};
@@ -170,4 +198,5 @@ HALIDE_REGISTER_GENERATOR(StencilChain, stencil_chain)
 HALIDE_REGISTER_GENERATOR(Pyramid, pyramid)
 HALIDE_REGISTER_GENERATOR(Histogram, histogram)
 HALIDE_REGISTER_GENERATOR(Boundary, boundary)
+HALIDE_REGISTER_GENERATOR(MirroredBlur, mirrored_blur)
 HALIDE_REGISTER_GENERATOR(ScalarParam, scalar_param)
