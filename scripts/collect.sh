@@ -32,7 +32,11 @@ collect_shard() {
         return
     fi
     echo "collect.sh: data/$name.hgds ($*)"
-    "$tools" collect --plugin "$plugin" --out "data/$name.hgds" "$@"
+    # Exit status 2: every pipeline done, some schedules mismatched or failed (logged in
+    # target/collect; a mismatch keeps its evidence there). Anything else stops the script.
+    local status=0
+    "$tools" collect --plugin "$plugin" --out "data/$name.hgds" "$@" || status=$?
+    [ "$status" -eq 0 ] || [ "$status" -eq 2 ] || exit "$status"
     "$tools" pack "data/$name.hgds" "data/$name.hgds.gz.part"
     mv "data/$name.hgds.gz.part" "data/$name.hgds.gz"
     rm "data/$name.hgds"
