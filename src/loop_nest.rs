@@ -73,7 +73,7 @@ pub struct StageTiling {
     /// loops then step over blocks and block loops over the tiles inside one.
     pub block: Option<Vec<i64>>,
     /// The loop split off for vectorization (a pure loop of storage dimension 0) and its lanes;
-    /// `tile[loop]` is a multiple of the lanes.
+    /// `tile[loop]` is a multiple of the lanes, or all of its block or loop.
     pub vector: Option<(usize, i64)>,
     /// Outer loops that run in parallel (only for stages computed at root).
     pub parallel: Vec<usize>,

@@ -7,7 +7,8 @@
 //!    the RVars (reductions stay outside the inner tile, in their original order);
 //! 2. **block loops** (subtiling only): per pure loop, the tiles inside one block;
 //! 3. **tile loops**: per pure loop, the points of one tile; the loop of the vectorized
-//!    dimension steps over whole vectors, and the vector lanes come last (not listed: nothing is
+//!    dimension steps over vectors (the last one partial when the tile is not whole vectors:
+//!    it shifts inwards or is guarded), and the vector lanes come last (not listed: nothing is
 //!    computed per lane).
 //!
 //! Block and tile loops form the stage's *inner loops*; a producer computed at *depth* `d` of
@@ -46,11 +47,12 @@ fn pure_outermost_first(stage: &DagStage) -> impl Iterator<Item = usize> + '_ {
         .filter(|&l| !stage.loops[l].is_rvar)
 }
 
-/// Iterations of the tile loop of pure loop `l` (vectors for the vectorized loop).
+/// Iterations of the tile loop of pure loop `l` (vectors for the vectorized loop: the last one
+/// of a tile that is not a whole number of vectors shifts inwards or is guarded).
 fn tile_count(tiling: &StageTiling, l: usize) -> i64 {
     let tile = tiling.tile[l].max(1);
     match tiling.vector {
-        Some((v, lanes)) if v == l => (tile / lanes).max(1),
+        Some((v, lanes)) if v == l => (tile + lanes - 1) / lanes,
         _ => tile,
     }
 }
@@ -311,6 +313,26 @@ mod tests {
         );
         // The tile loop over x steps over vectors: nothing is computed per vector.
         assert_eq!(site_depths(&stage(), &subtiled()), vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn a_tile_that_is_not_whole_vectors_ends_in_a_partial_vector() {
+        // A whole 20-wide row with 8 lanes: vectors at 0, 8 and a last one shifted or guarded.
+        let tiling = StageTiling {
+            tile: vec![20, 1, 1],
+            block: None,
+            vector: Some((0, 8)),
+            parallel: Vec::new(),
+        };
+        let inner = inner_loops(&stage(), &tiling);
+        assert_eq!(
+            inner,
+            vec![InnerLoop {
+                index: 0,
+                level: Level::Tile,
+                count: 3
+            }]
+        );
     }
 
     #[test]

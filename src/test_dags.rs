@@ -1,5 +1,6 @@
-//! Small synthetic Dags for unit tests of the bounds and the features: two 64x64 Funcs, `f`
-//! feeding the output `g` through a 3-tap stencil, built directly (no Halide).
+//! Small synthetic Dags for unit tests of the bounds, the tilings and the features, built
+//! directly (no Halide): mostly two 64x64 Funcs, `f` feeding the output `g` through a 3-tap
+//! stencil, and variations.
 
 use crate::bridge::ffi;
 use crate::dag::Dag;
@@ -195,6 +196,29 @@ pub fn stencil_and_table() -> Dag {
                 calls: 3,
             },
         ],
+        target: target(),
+    })
+    .unwrap()
+}
+
+/// A colour image: the output `g(x, y, c)` alone (its estimates 64 x 64 x 3).
+pub fn three_dimensional_output() -> Dag {
+    let mut g = func("g", 0, true);
+    g.dims.push("c".into());
+    g.estimates.push(ffi::DimEstimate { min: 0, extent: 3 });
+    g.region_computed.push(pair(4, 0, 0));
+    let mut s = stage(0);
+    s.loops.push(ffi::DagLoop {
+        var: "c".into(),
+        is_rvar: false,
+        pure_dim: 2,
+        rvar_bounds: Default::default(),
+    });
+    s.store_args.push(shifted(2, 0));
+    Dag::new(ffi::Dag {
+        funcs: vec![g],
+        stages: vec![s],
+        edges: Vec::new(),
         target: target(),
     })
     .unwrap()

@@ -3,7 +3,8 @@
 //!
 //! Tile extents are spaced geometrically (×4 steps, DESIGN §6) on the innermost three pure
 //! loops; the loop of storage dimension 0 is tiled in multiples of the natural vector width of
-//! the narrowest type the stage touches, and vectorized when its extent allows. Outer pure loops
+//! the narrowest type the stage touches or whole (a row need not be a whole number of vectors:
+//! its last vector shifts inwards or is guarded), and vectorized when its extent allows. Outer pure loops
 //! of root stages run in parallel until there are enough tasks for `parallelism` cores. Besides
 //! up to [`MAX_CANDIDATES`] tiles spread over the range of sizes, the strips (one loop whole,
 //! the others at their smallest tile; see [`strip_tilings`]) are always candidates.
@@ -21,6 +22,8 @@ use crate::pipeline_features::scalar_class;
 const MAX_CANDIDATES: usize = 12;
 /// Largest inner tile, in points: beyond this a tile no longer fits any cache level usefully.
 const MAX_TILE_POINTS: i64 = 1 << 16;
+/// Rounds of parallel tasks after which an uneven last round no longer matters much.
+const BALANCED_ROUNDS: i64 = 4;
 /// Pure loops (innermost first) whose tile extent the search varies; outer ones are untiled.
 const TILED_LOOPS: usize = 3;
 
@@ -50,8 +53,24 @@ fn vector_loop(dag: &Dag, s: usize, loops: &[Span]) -> Option<(usize, i64)> {
     (lanes > 1 && loops[l].extent() >= lanes).then_some((l, lanes))
 }
 
-/// Outer pure loops to parallelize, outermost first, until their tile counts give at least
-/// `parallelism` tasks.
+/// Tasks a pure loop of `extent` offers when cut into blocks of `block`: its block count, but 1
+/// when the second (last) block is less than half full. A tile of whole vectors just short of
+/// its loop leaves a tail of a few points; counting that tail as a second task told the cost
+/// model a stage ran on two cores when one did all its work (bench max_filter: a 1562-wide scan
+/// cut at 1560, "parallel").
+fn parallel_tasks(extent: i64, block: i64) -> i64 {
+    let block = block.max(1);
+    if 2 * extent < 3 * block {
+        1
+    } else {
+        (extent + block - 1) / block
+    }
+}
+
+/// Outer pure loops to parallelize, outermost first, until their tasks ([`parallel_tasks`])
+/// keep `parallelism` cores busy: at least `parallelism` of them, and a whole number of rounds
+/// or at least [`BALANCED_ROUNDS`] rounds. Three colour channels alone would leave one of two
+/// cores idle half the time (bench unsharp_mask's output), so the rows run in parallel too.
 fn parallel_loops(
     dag: &Dag,
     s: usize,
@@ -68,13 +87,14 @@ fn parallel_loops(
         if dag.stage(s).loops[l].is_rvar {
             continue;
         }
-        let count = (loops[l].extent() + outer_block[l] - 1) / outer_block[l].max(1);
+        let count = parallel_tasks(loops[l].extent(), outer_block[l]);
         if count <= 1 {
             continue;
         }
         chosen.push(l);
         tasks *= count;
-        if tasks >= parallelism as i64 {
+        let cores = parallelism as i64;
+        if tasks >= cores && (tasks % cores == 0 || tasks >= BALANCED_ROUNDS * cores) {
             break;
         }
     }
@@ -90,7 +110,14 @@ fn tiling(
     at_root: bool,
     parallelism: u32,
 ) -> StageTiling {
-    let vector = vector_loop(dag, s, loops).filter(|&(l, lanes)| tile[l] % lanes == 0);
+    // A tile is whole vectors, or all of what encloses it (its block, or the loop).
+    let vector = vector_loop(dag, s, loops).filter(|&(l, lanes)| {
+        let enclosing = match &block {
+            Some(b) => b[l].min(loops[l].extent()),
+            None => loops[l].extent(),
+        };
+        tile[l] % lanes == 0 || tile[l] == enclosing
+    });
     let outer_block: Vec<i64> = match &block {
         Some(b) => b
             .iter()
@@ -122,10 +149,11 @@ pub fn default_tiling(
     parallelism: u32,
 ) -> StageTiling {
     let mut tile: Vec<i64> = dag.stage(s).loops.iter().map(|_| 1).collect();
-    if let Some((l, lanes)) = vector_loop(dag, s, loops) {
-        // Whole rows of vectors: long contiguous runs, as a plain vectorized loop would do.
-        let extent = loops[l].extent();
-        tile[l] = extent - extent % lanes;
+    if let Some((l, _)) = vector_loop(dag, s, loops) {
+        // Whole rows: long contiguous runs, as a plain vectorized loop would do. (Rounding the
+        // row down to whole vectors would leave a tail of a few points as a second outer
+        // iteration, computed as a whole shifted row.)
+        tile[l] = loops[l].extent();
     }
     tiling(dag, s, loops, tile, None, at_root, parallelism)
 }
@@ -143,10 +171,10 @@ fn geometric(first: i64, extent: i64) -> Vec<i64> {
 
 /// Every tile for stage `s` whose loops (per production) are `loops` (geometric per loop, at
 /// most `MAX_TILE_POINTS` points; with `tasks_wanted`, only tiles that leave at least that many
-/// outer iterations, if any do), smallest first; and the strips among them: one tiled loop
-/// whole (the vector loop: its largest multiple of the lanes), the others at their smallest
-/// tile. A strip over `MAX_TILE_POINTS` points is not among them (a column strip one vector
-/// wide keeps up to 8192 rows of 8-lane types).
+/// parallel tasks ([`parallel_tasks`]), if any do), smallest first; and the strips among them:
+/// one tiled loop whole, the others at their smallest tile. A strip over `MAX_TILE_POINTS`
+/// points is not among them (a column strip one vector wide keeps up to 8192 rows of 8-lane
+/// types). The vector loop's tiles are whole vectors, and its whole extent.
 fn tile_space(
     dag: &Dag,
     s: usize,
@@ -162,11 +190,7 @@ fn tile_space(
     for (rank, &l) in pure.iter().enumerate() {
         let extent = loops[l].extent().max(1);
         options[l] = match vector {
-            Some((v, lanes)) if v == l => geometric(lanes, extent)
-                .into_iter()
-                .map(|t| t - t % lanes)
-                .filter(|&t| t > 0)
-                .collect(),
+            Some((v, lanes)) if v == l => geometric(lanes, extent),
             _ if rank < TILED_LOOPS => geometric(1, extent),
             _ => vec![1],
         };
@@ -189,7 +213,7 @@ fn tile_space(
     if let Some(wanted) = tasks_wanted {
         let tasks = |t: &Vec<i64>| -> i64 {
             pure.iter()
-                .map(|&l| (loops[l].extent() + t[l] - 1) / t[l])
+                .map(|&l| parallel_tasks(loops[l].extent(), t[l]))
                 .product()
         };
         let enough: Vec<Vec<i64>> = tiles
@@ -356,5 +380,61 @@ mod tests {
         assert!(tiles
             .iter()
             .all(|t| t.iter().product::<i64>() <= MAX_TILE_POINTS));
+    }
+
+    #[test]
+    fn parallel_loops_are_added_until_the_cores_are_evenly_busy() {
+        // A 3-channel image, whole rows of vectors: x (tiled whole), y, c, innermost first.
+        let dag = crate::test_dags::three_dimensional_output();
+        let loops = [Span::new(0, 1919), Span::new(0, 1079), Span::new(0, 2)];
+        let row = default_tiling(&dag, 0, &loops, true, 2);
+        // 3 channels on 2 cores: the rows too. 4 channels would have been enough.
+        assert_eq!(row.parallel, vec![2, 1]);
+        let four = [Span::new(0, 1919), Span::new(0, 1079), Span::new(0, 3)];
+        assert_eq!(default_tiling(&dag, 0, &four, true, 2).parallel, vec![2]);
+        // 3 channels make whole rounds for 3 cores.
+        assert_eq!(default_tiling(&dag, 0, &loops, true, 3).parallel, vec![2]);
+    }
+
+    #[test]
+    fn a_nearly_empty_last_block_is_not_a_task() {
+        assert_eq!(parallel_tasks(1562, 1560), 1);
+        assert_eq!(parallel_tasks(1562, 1024), 2);
+        assert_eq!(parallel_tasks(3, 2), 2);
+        assert_eq!(parallel_tasks(1562, 512), 4);
+        assert_eq!(parallel_tasks(1562, 1562), 1);
+        assert_eq!(parallel_tasks(5, 0), 5);
+    }
+
+    #[test]
+    fn rows_of_vectors_that_leave_a_tail_are_not_parallel() {
+        let dag = stencil_pair();
+        // g over 1562 x 1: a row of whole vectors is 1560 wide and leaves a 2-point tail,
+        // which is no second task.
+        let loops = [Span::new(0, 1561), Span::new(0, 0)];
+        let rounded_down = tiling(&dag, 1, &loops, vec![1560, 1], None, true, 2);
+        assert_eq!(rounded_down.vector, Some((0, 8)));
+        assert!(rounded_down.parallel.is_empty(), "{rounded_down:?}");
+        // A whole row is one tile, vectorized although 1562 is not a whole number of vectors.
+        let row = default_tiling(&dag, 1, &loops, true, 2);
+        assert_eq!(
+            (row.tile.clone(), row.vector),
+            (vec![1562, 1], Some((0, 8)))
+        );
+        assert!(row.parallel.is_empty(), "{row:?}");
+        // The candidates: all vectorized, none with a nearly empty tail, some parallel.
+        let candidates = candidate_tilings(&dag, 1, &loops, true, 2, false);
+        assert!(
+            candidates.iter().all(|t| t.vector.is_some()),
+            "{candidates:?}"
+        );
+        assert!(
+            candidates.iter().all(|t| t.tile[0] != 1560),
+            "{candidates:?}"
+        );
+        assert!(
+            candidates.iter().any(|t| t.parallel == vec![0]),
+            "{candidates:?}"
+        );
     }
 }
