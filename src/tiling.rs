@@ -110,13 +110,14 @@ fn tiling(
     at_root: bool,
     parallelism: u32,
 ) -> StageTiling {
-    // A tile is whole vectors, or all of what encloses it (its block, or the loop).
+    // A tile is whole vectors, or all of what encloses it (its block, or the loop) and at
+    // least one vector.
     let vector = vector_loop(dag, s, loops).filter(|&(l, lanes)| {
         let enclosing = match &block {
             Some(b) => b[l].min(loops[l].extent()),
             None => loops[l].extent(),
         };
-        tile[l] % lanes == 0 || tile[l] == enclosing
+        tile[l] >= lanes && (tile[l] % lanes == 0 || tile[l] == enclosing)
     });
     let outer_block: Vec<i64> = match &block {
         Some(b) => b
@@ -436,5 +437,8 @@ mod tests {
             candidates.iter().any(|t| t.parallel == vec![0]),
             "{candidates:?}"
         );
+        // A block narrower than a vector is tiled whole, unvectorized.
+        let narrow = tiling(&dag, 1, &loops, vec![6, 1], Some(vec![6, 1]), true, 2);
+        assert_eq!(narrow.vector, None);
     }
 }
