@@ -6,23 +6,39 @@
 # (resumable: kill the script at any moment and run it again), then packed into the .hgds.gz
 # that gets committed; a shard whose .hgds.gz exists is done and skipped.
 #
-#   bash scripts/collect.sh [END [SHARD]]      (defaults: 300 20)
+#   bash scripts/collect.sh [--keep-tools] [END [SHARD]]      (defaults: 300 20)
 #
-# The tools and the plugin are copied to target/collector/ when it starts, so rebuilding the
-# checkout meanwhile changes nothing under a running collection. Nothing else may run while it
+# The tools and the plugin are built and copied to target/collector/ when it starts (with the
+# commit they were built from in target/collector/commit), so rebuilding the checkout meanwhile
+# changes nothing under a running collection. --keep-tools reuses what target/collector holds:
+# a dataset collected across sessions keeps the plugin it began with (its schedules are sampled
+# by that plugin's search) while the checkout moves on. Nothing else may run while it
 # benchmarks: the collector pauses (and at worst marks samples noisy) when the machine is busy.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+keep_tools=0
+if [ "${1:-}" = --keep-tools ]; then
+    keep_tools=1
+    shift
+fi
 end=${1:-300}
 shard=${2:-20}
 
 bash scripts/bootstrap.sh
-cargo build --release
-cargo build --release -p halide-gcn-tools
-mkdir -p target/collector data/random
-cp target/release/halide-gcn-tools target/release/libautoschedule_gcn.so target/collector/
 tools=target/collector/halide-gcn-tools
 plugin=target/collector/libautoschedule_gcn.so
+mkdir -p target/collector data/random
+if [ "$keep_tools" -eq 1 ]; then
+    for f in "$tools" "$plugin" target/collector/commit; do
+        [ -f "$f" ] || { echo "collect.sh: --keep-tools: no $f (run once without it)" >&2; exit 2; }
+    done
+else
+    cargo build --release
+    cargo build --release -p halide-gcn-tools
+    cp target/release/halide-gcn-tools target/release/libautoschedule_gcn.so target/collector/
+    git describe --always --dirty > target/collector/commit
+fi
+echo "collect.sh: tools and plugin built at $(cat target/collector/commit)"
 
 # collect_shard NAME COLLECT-ARGUMENTS...: collects data/NAME.hgds, then packs it.
 collect_shard() {
