@@ -235,7 +235,7 @@ pub fn machine_description() -> String {
     format!("{model}, {cores} cores")
 }
 
-fn generate(
+pub fn generate(
     generator: &Path,
     spec: &PipelineSpec,
     dir: &Path,

@@ -11,7 +11,8 @@
 //! - [`measure`], [`quiet`]: how a schedule's run time is measured for the dataset, on a
 //!   machine checked to be quiet before and during the measurement; [`noise`]: how much a
 //!   recorded run time moves when measured again.
-//! - [`summary`]: what a dataset holds.
+//! - [`summary`]: what a dataset holds; [`refeaturize`]: a dataset's featurizations made again
+//!   by the current plugin, its measurements kept.
 //! - Training: [`training_set`] (datasets grouped by pipeline, the split, normalization),
 //!   [`cost_net`] with [`gcn_net`] and [`baseline_net`] (the candle networks), [`train`] (loss,
 //!   optimizer, early stopping), [`train_command`] (train both, export, parity).
@@ -30,6 +31,7 @@ pub mod outputs;
 pub mod plot;
 pub mod process;
 pub mod quiet;
+pub mod refeaturize;
 pub mod summary;
 pub mod timing;
 pub mod toolchain;

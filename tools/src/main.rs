@@ -8,6 +8,8 @@
 //! - `summary`: what a dataset holds.
 //! - `pack`: a dataset, gzip-compressed for committing.
 //! - `noise`: re-measures a fixed set of a dataset's samples: how much recorded times move.
+//! - `refeaturize`: a dataset's featurizations made again by the current plugin (each checked
+//!   to describe the schedule that was measured), its measurements kept.
 //! - `train`: the GCN and the per-stage baseline, trained on the same split; the GCN exported
 //!   as ONNX.
 //! - `evaluate`: both models on the held-out pipelines: report and scatter plot.
@@ -26,6 +28,7 @@ use halide_gcn_tools::dataset::{read_dataset, write_compressed};
 use halide_gcn_tools::evaluate::{run_evaluate, EvaluateCommand};
 use halide_gcn_tools::measure::{Procedure, DEFAULT_NOISE_THRESHOLD};
 use halide_gcn_tools::noise::{noise_report, run_noise, NoiseCommand};
+use halide_gcn_tools::refeaturize::{run_refeaturize, RefeaturizeCommand};
 use halide_gcn_tools::summary::summarize;
 use halide_gcn_tools::train::{Selection, TrainOptions};
 use halide_gcn_tools::train_command::{run_train, TrainCommand};
@@ -89,6 +92,27 @@ enum Command {
         /// The markdown report.
         #[arg(long, default_value = "docs/results/noise.md")]
         report: PathBuf,
+    },
+    /// Featurize a dataset's samples again with the current plugin (nothing is measured or
+    /// compiled): each schedule is rebuilt from its ids and checked to be the one measured
+    /// (every recorded feature column unchanged); feature columns added since are gained.
+    /// Resumable: rerun the same command.
+    Refeaturize {
+        /// Datasets to read; `--data A B` or `--data A --data B`.
+        #[arg(long, num_args = 1.., required = true)]
+        data: Vec<PathBuf>,
+        /// The dataset to write (appended to; samples already in it are skipped).
+        #[arg(long)]
+        out: PathBuf,
+        /// The Gcn plugin that featurizes (default: target/release/libautoschedule_gcn.so).
+        #[arg(long)]
+        plugin: Option<PathBuf>,
+        /// Working folder for generators and their output.
+        #[arg(long, default_value = "target/refeaturize")]
+        work: PathBuf,
+        /// Generator runs at once.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
     },
     /// Write an untrained GCN model (random weights from a seed) as ONNX.
     InitModel {
@@ -472,6 +496,40 @@ fn main() {
                 report.display()
             );
             Ok(())
+        })(),
+        Command::Refeaturize {
+            data,
+            out,
+            plugin,
+            work,
+            jobs,
+        } => (|| {
+            let repo = std::env::current_dir().map_err(|e| e.to_string())?;
+            let cmd = RefeaturizeCommand {
+                data,
+                out: out.clone(),
+                plugin,
+                work,
+                jobs,
+            };
+            let summary = run_refeaturize(&repo, &cmd)?;
+            println!(
+                "refeaturize: {} samples already in {}; {} rebuilt with the recorded columns, \
+                 {} with added columns; {} left out",
+                summary.already_done,
+                out.display(),
+                summary.unchanged,
+                summary.extended,
+                summary.failed.len()
+            );
+            if summary.failed.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} samples no longer rebuild the schedule that was measured (listed above)",
+                    summary.failed.len()
+                ))
+            }
         })(),
         Command::Pack { input, output } => {
             read_dataset(&input).and_then(|samples| write_compressed(&output, &samples))
