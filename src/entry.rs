@@ -10,7 +10,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
 use crate::analytic::AnalyticCostModel;
-use crate::bounds::root_bounds;
+use crate::bounds::{root_bounds, RootBounds};
 use crate::bridge::ffi::{self, ParamEntry, ScheduleResult};
 use crate::cost_model::CostModel;
 use crate::dag::Dag;
@@ -23,6 +23,7 @@ use crate::gcn_cost_model::GcnCostModel;
 use crate::memory;
 use crate::model_file::{self, ModelSource};
 use crate::nest_bounds::nest_bounds;
+use crate::nest_text;
 use crate::params::CostModelKind;
 use crate::params::Params;
 use crate::pipeline_features::{feature_names, stage_features};
@@ -89,23 +90,27 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
         Some(gcn) => gcn,
         None => &mut analytic,
     };
-    let result = match search::beam_search(&dag, &bounds, &params, model) {
-        Ok(result) => result,
-        // A bug in the search must still leave the user with a correct schedule.
-        Err(Error::Internal(why)) => {
-            eprintln!(
-                "Gcn autoscheduler: warning: the search failed ({why}); using the first scheduler"
-            );
-            let nest = first_scheduler::schedule(&dag, &bounds, &params);
-            let features = search::featurize(&dag, &bounds, &nest)?;
-            search::SearchResult {
-                nest,
-                cost: f64::NAN,
-                features,
-                states_evaluated: 0,
+    let result = match &params.loop_nest {
+        Some(path) => applied_nest(&dag, &bounds, path, model)?,
+        None => match search::beam_search(&dag, &bounds, &params, model) {
+            Ok(result) => result,
+            // A bug in the search must still leave the user with a correct schedule.
+            Err(Error::Internal(why)) => {
+                eprintln!(
+                    "Gcn autoscheduler: warning: the search failed ({why}); using the first \
+                     scheduler"
+                );
+                let nest = first_scheduler::schedule(&dag, &bounds, &params);
+                let features = search::featurize(&dag, &bounds, &nest)?;
+                search::SearchResult {
+                    nest,
+                    cost: f64::NAN,
+                    features,
+                    states_evaluated: 0,
+                }
             }
-        }
-        Err(other) => return Err(other),
+            Err(other) => return Err(other),
+        },
     };
     let search_time = search_start.elapsed();
     if debug_level() >= 2 {
@@ -137,15 +142,19 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
         params.parallelism,
     );
     let rows: Vec<Vec<f32>> = result.features.iter().map(|f| f.to_row()).collect();
-    let featurization = describe(&dag, &rows);
+    let mut featurization = describe(&dag, &rows);
+    featurization.loop_nest = nest_text::write(&dag, &result.nest).unwrap_or_default();
+    let how = match &params.loop_nest {
+        Some(path) => format!("loop nest applied from {path}"),
+        None => format!("beam search evaluated {} states", result.states_evaluated),
+    };
     let log = format!(
-        "Gcn: {} Funcs, {} stages, {} edges; beam search evaluated {} states, predicted {:.3} ms, \
+        "Gcn: {} Funcs, {} stages, {} edges; {how}, predicted {:.3} ms, \
          estimated peak memory {} bytes; parallelism={} beam_size={} random_dropout={} seed={}; \
          {}",
         dag.scheduled_funcs().count(),
         dag.raw.stages.len(),
         dag.raw.edges.len(),
-        result.states_evaluated,
         result.cost * 1e3,
         peak.round() as u64,
         params.parallelism,
@@ -158,6 +167,30 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
         plan,
         featurization: featurization.to_bytes(),
         log,
+    })
+}
+
+/// The nest in the file at `path` (`autoscheduler.loop_nest`), featurized and priced by
+/// `model` instead of searched for.
+fn applied_nest(
+    dag: &Dag,
+    bounds: &RootBounds,
+    path: &str,
+    model: &mut dyn CostModel,
+) -> Result<search::SearchResult> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Param(format!("cannot read autoscheduler.loop_nest={path}: {e}")))?;
+    let nest = nest_text::read(dag, &text)
+        .map_err(|e| Error::Param(format!("autoscheduler.loop_nest={path}: {e}")))?;
+    let features = search::featurize(dag, bounds, &nest)?;
+    model.set_pipeline(dag)?;
+    model.enqueue(features.clone())?;
+    let cost = model.evaluate()?.first().copied().unwrap_or(f64::NAN);
+    Ok(search::SearchResult {
+        nest,
+        cost,
+        features,
+        states_evaluated: 0,
     })
 }
 
@@ -184,5 +217,6 @@ pub fn describe(dag: &Dag, schedule_rows: &[Vec<f32>]) -> Featurization {
             .collect(),
         stages,
         edges,
+        loop_nest: String::new(),
     }
 }

@@ -9,7 +9,8 @@
 use crate::error::{Error, Result};
 
 pub const MAGIC: &[u8; 8] = b"HGCNFEAT";
-pub const VERSION: u32 = 1;
+/// The version written; version 1 (without the loop nest) is still read.
+pub const VERSION: u32 = 2;
 
 /// How two stages are related by an edge of the stage graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,6 +48,9 @@ pub struct Featurization {
     pub schedule_feature_names: Vec<String>,
     pub stages: Vec<StageRecord>,
     pub edges: Vec<StageEdge>,
+    /// The schedule these features describe, as [`crate::nest_text`] writes it; empty when not
+    /// recorded (version 1, or names the text cannot hold).
+    pub loop_nest: String,
 }
 
 fn put_u32(out: &mut Vec<u8>, v: u32) {
@@ -117,7 +121,7 @@ impl<'a> Reader<'a> {
 }
 
 impl Featurization {
-    /// Serializes to the version-1 layout.
+    /// Serializes to the current layout.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
@@ -147,6 +151,7 @@ impl Featurization {
             put_u32(&mut out, edge.to);
             out.push(edge.kind as u8);
         }
+        put_str(&mut out, &self.loop_nest);
         out
     }
 
@@ -159,9 +164,9 @@ impl Featurization {
             ));
         }
         let version = r.u32("version")?;
-        if version != VERSION {
+        if !(1..=VERSION).contains(&version) {
             return Err(Error::Featurization(format!(
-                "unsupported version {version} (this reader reads {VERSION})"
+                "unsupported version {version} (this reader reads 1 to {VERSION})"
             )));
         }
         let mut name_lists = Vec::new();
@@ -204,6 +209,11 @@ impl Featurization {
             }
             edges.push(StageEdge { from, to, kind });
         }
+        let loop_nest = if version >= 2 {
+            r.string("loop nest")?
+        } else {
+            String::new()
+        };
         if r.at != bytes.len() {
             return Err(Error::Featurization(format!(
                 "{} trailing bytes",
@@ -215,6 +225,7 @@ impl Featurization {
             schedule_feature_names,
             stages,
             edges,
+            loop_nest,
         })
     }
 }

@@ -17,6 +17,8 @@
 //! - [`features`]: schedule features per stage.
 //! - [`cost_model`]: the batched cost-model interface; [`analytic`]: the analytic model.
 //! - [`search`]: the beam search.
+//! - [`nest_text`]: a complete loop nest as text (recorded in the featurization, applied by
+//!   `loop_nest=`).
 //! - The GCN cost model (docs/model.md): [`graph`] (stage graph and feature rows),
 //!   [`normalization`] (log scaling and statistics in the model's metadata), [`gcn_weights`]
 //!   and [`gcn_reference`] (the network's parameters and a plain-Rust forward pass),
@@ -55,6 +57,7 @@ pub mod loop_nest;
 pub mod memory;
 pub mod model_file;
 pub mod nest_bounds;
+pub mod nest_text;
 pub mod normalization;
 pub mod onnx_writer;
 pub mod params;

@@ -26,6 +26,8 @@ pub struct Params {
     pub cost_model: CostModelKind,
     /// An ONNX file replacing the embedded GCN (implies `cost_model=gcn`).
     pub model_path: Option<String>,
+    /// A loop nest file (docs/featurization.md) applied instead of searching.
+    pub loop_nest: Option<String>,
 }
 
 /// The cost models `autoscheduler.cost_model` selects.
@@ -47,6 +49,7 @@ pub const ACCEPTED_KEYS: &[&str] = &[
     "memory_limit",
     "cost_model",
     "model_path",
+    "loop_nest",
 ];
 
 impl Default for Params {
@@ -62,6 +65,7 @@ impl Default for Params {
             memory_limit: None,
             cost_model: CostModelKind::Analytic,
             model_path: None,
+            loop_nest: None,
         }
     }
 }
@@ -144,6 +148,12 @@ impl Params {
                     }
                     params.model_path = Some(value.to_string());
                 }
+                "loop_nest" => {
+                    if value.trim().is_empty() {
+                        return Err(bad_value(key, value, "the path of a loop nest file"));
+                    }
+                    params.loop_nest = Some(value.to_string());
+                }
                 "weights_path" => {
                     return Err(Error::Param(format!(
                         "unknown parameter autoscheduler.weights_path='{value}': Gcn does not read \
@@ -209,6 +219,7 @@ mod tests {
                 memory_limit: Some(1_000_000),
                 cost_model: CostModelKind::Analytic,
                 model_path: None,
+                loop_nest: None,
             }
         );
     }

@@ -316,3 +316,100 @@ fn damaged_blobs_are_rejected_with_a_message() {
         .to_string()
         .contains("trailing"));
 }
+
+/// Runs `pipeline` with the loop nest `text` applied (`autoscheduler.loop_nest`), checks its
+/// output against the reference and returns its featurization (or the generator's error).
+fn applied(pipeline: &str, tag: &str, text: &str) -> Result<Featurization, String> {
+    let dir = fresh_dir(&format!("{pipeline}-nest-{tag}"));
+    let path = dir.join("schedule.nest");
+    std::fs::write(&path, text).unwrap();
+    let path = path.display().to_string();
+    let out = generate(
+        pipeline,
+        &dir,
+        &["featurization"],
+        &gcn_args(&[("loop_nest", path.as_str())]),
+    );
+    if !out.status.success() {
+        return Err(stderr_of(&out));
+    }
+    let runner = build_runner(pipeline, &dir);
+    let got = run_outputs(&runner, &dir, 1);
+    assert_same_outputs(
+        &format!("{pipeline} with its loop nest applied"),
+        &got,
+        &reference_outputs(pipeline),
+    );
+    Ok(Featurization::from_bytes(
+        &std::fs::read(dir.join(format!("{pipeline}.featurization"))).unwrap(),
+    )
+    .unwrap())
+}
+
+#[test]
+fn a_recorded_loop_nest_applied_again_gives_the_same_schedule() {
+    // Sampled schedules (inlining, compute_at, sliding, subtiling, updates, RVars, parallel
+    // loops) rather than only the chosen one.
+    for (pipeline, seed) in [
+        ("pyramid", 3),
+        ("matmul", 5),
+        ("mirrored_blur", 0),
+        ("scan", 2),
+    ] {
+        let recorded = sampled(pipeline, seed);
+        assert!(
+            recorded
+                .loop_nest
+                .starts_with(autoschedule_gcn::nest_text::HEADER),
+            "{pipeline}: no loop nest recorded:\n{}",
+            recorded.loop_nest
+        );
+        let again = applied(pipeline, &seed.to_string(), &recorded.loop_nest)
+            .unwrap_or_else(|e| panic!("{pipeline}: the recorded nest was refused: {e}"));
+        assert_eq!(again.loop_nest, recorded.loop_nest, "{pipeline}");
+        assert_eq!(again, recorded, "{pipeline}: another featurization");
+    }
+}
+
+#[test]
+fn a_bad_loop_nest_file_is_a_clear_error() {
+    let recorded = sampled("separable_blur", 0);
+    // A Func of another pipeline.
+    let other = recorded.loop_nest.replacen("func blur_x", "func blur_q", 1);
+    let e = applied("separable_blur", "unknown", &other).unwrap_err();
+    assert!(
+        e.contains("autoscheduler.loop_nest=") && e.contains("no scheduled Func `blur_q`"),
+        "{e}"
+    );
+    // A missing file.
+    let out = generate(
+        "separable_blur",
+        &fresh_dir("separable_blur-nest-missing"),
+        &["featurization"],
+        &gcn_args(&[("loop_nest", "/nonexistent/schedule.nest")]),
+    );
+    let e = stderr_of(&out);
+    assert!(
+        !out.status.success() && e.contains("cannot read autoscheduler.loop_nest"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_version_one_blob_still_reads_without_a_loop_nest() {
+    let bytes = emitted("diamond");
+    let f = Featurization::from_bytes(&bytes).unwrap();
+    // Version 1 is version 2 without the trailing loop nest string.
+    let nest_bytes = 4 + f.loop_nest.len();
+    let mut v1 = bytes[..bytes.len() - nest_bytes].to_vec();
+    v1[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let old = Featurization::from_bytes(&v1).unwrap();
+    assert_eq!(old.loop_nest, "");
+    assert_eq!(
+        Featurization {
+            loop_nest: String::new(),
+            ..f
+        },
+        old
+    );
+}
