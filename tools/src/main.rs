@@ -8,8 +8,9 @@
 //! - `summary`: what a dataset holds.
 //! - `pack`: a dataset, gzip-compressed for committing.
 //! - `noise`: re-measures a fixed set of a dataset's samples: how much recorded times move.
-//! - `refeaturize`: a dataset's featurizations made again by the current plugin (each checked
-//!   to describe the schedule that was measured), its measurements kept.
+//! - `refeaturize`: a dataset's featurizations made again by the current plugin from the loop
+//!   nests they record (or, without one, searched for again and checked to describe the
+//!   schedule that was measured), its measurements kept.
 //! - `train`: the GCN and the per-stage baseline, trained on the same split; the GCN exported
 //!   as ONNX.
 //! - `evaluate`: both models on the held-out pipelines: report and scatter plot.
@@ -94,9 +95,10 @@ enum Command {
         report: PathBuf,
     },
     /// Featurize a dataset's samples again with the current plugin (nothing is measured or
-    /// compiled): each schedule is rebuilt from its ids and checked to be the one measured
-    /// (every recorded feature column unchanged); feature columns added since are gained.
-    /// Resumable: rerun the same command.
+    /// compiled): each schedule is rebuilt from its recorded loop nest (columns whose values
+    /// change are listed), or, for samples recorded without one, searched for again from its
+    /// ids and checked to be the one measured (every recorded feature column unchanged).
+    /// Feature columns added since are gained. Resumable: rerun the same command.
     Refeaturize {
         /// Datasets to read; `--data A B` or `--data A --data B`.
         #[arg(long, num_args = 1.., required = true)]
@@ -514,14 +516,19 @@ fn main() {
             };
             let summary = run_refeaturize(&repo, &cmd)?;
             println!(
-                "refeaturize: {} samples already in {}; {} rebuilt with the recorded columns, \
-                 {} with added columns; {} left out",
+                "refeaturize: {} samples already in {}; {} rebuilt as recorded, {} with added \
+                 columns or changed values ({} from their recorded loop nest, the others searched \
+                 for again); {} left out",
                 summary.already_done,
                 out.display(),
                 summary.unchanged,
-                summary.extended,
+                summary.updated,
+                summary.from_nest,
                 summary.failed.len()
             );
+            for (column, samples) in &summary.redefined {
+                println!("refeaturize: {column}: values changed in {samples} samples");
+            }
             if summary.failed.is_empty() {
                 Ok(())
             } else {

@@ -2,14 +2,21 @@
 //! the current plugin. Measuring takes hours, featurizing a schedule a second: when the plugin
 //! gains feature columns, the dataset gains them too without benchmarking anything again.
 //!
-//! A sample's schedule id names the Gcn parameters that produced it and the search is
-//! deterministic, so rerunning the generator with them (`-e featurization` only: nothing is
-//! compiled) rebuilds the schedule that was measured — as long as the search has not changed.
-//! Every rebuilt featurization is checked against the recorded one ([`carries_over`]): the same
-//! stages and edges, and every recorded column present with the same values. A sample that fails
-//! the check measured some other schedule than the one rebuilt; it is reported and left out.
+//! A featurization of version 2 or later records its loop nest: the generator applies it again
+//! (`autoscheduler.loop_nest`, `-e featurization` only: nothing is compiled), so the schedule is
+//! the one measured by construction and the features may have changed definition since: every
+//! column whose values moved is reported ([`RefeaturizeSummary::redefined`]), the stages and
+//! edges must stay the same.
+//!
+//! An older sample has no nest. Its schedule id names the Gcn parameters that produced it and
+//! the search is deterministic, so rerunning the generator with them rebuilds the schedule that
+//! was measured — as long as the search has not changed. Such a rebuilt featurization is
+//! checked against the recorded one ([`carries_over`]): the same stages and edges, and every
+//! recorded column present with the same values. A sample that fails the check measured some
+//! other schedule than the one rebuilt; it is reported and left out. Rebuilt, it gains its nest.
 //! Like the collector it appends to its output and resumes where a killed run stopped.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -40,18 +47,33 @@ pub struct RefeaturizeCommand {
 pub struct RefeaturizeSummary {
     /// Samples already in the output when it started.
     pub already_done: usize,
-    /// Rebuilt and written, with the same columns as recorded.
+    /// Rebuilt and written, with the same columns and values as recorded.
     pub unchanged: usize,
-    /// Rebuilt and written, with columns the recorded featurization lacked.
-    pub extended: usize,
+    /// Rebuilt and written with columns the recorded featurization lacked, or (under a recorded
+    /// nest) with changed values.
+    pub updated: usize,
+    /// Of the rebuilt samples, those whose recorded loop nest was applied (the others were
+    /// searched for again).
+    pub from_nest: usize,
+    /// Columns (`pipeline`/`schedule` and name) whose values changed under a recorded nest, and
+    /// in how many samples: the columns whose definition changed since the sample was recorded.
+    pub redefined: BTreeMap<String, usize>,
     /// (pipeline, schedule, why) of the samples left out.
     pub failed: Vec<(String, String, String)>,
 }
 
-/// Checks that `new` describes the schedule `old` was recorded for: the same stages (names,
-/// Funcs, stage indices) and edges, and each of `old`'s columns present in `new` with every
-/// stage's value unchanged. `Ok(true)` when `new` has columns `old` lacks.
-pub fn carries_over(old: &Featurization, new: &Featurization) -> Result<bool, String> {
+/// How a rebuilt featurization differs from the recorded one.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    /// The rebuilt one has columns the recorded one lacks.
+    pub extended: bool,
+    /// Recorded columns (`group name`) with some stage's value changed, with the first change.
+    pub changed: Vec<(String, String)>,
+}
+
+/// Compares `new` with the recorded `old`: the same stages (names, Funcs, stage indices) and
+/// edges, each of `old`'s columns still computed; which columns gained or changed values.
+pub fn compare(old: &Featurization, new: &Featurization) -> Result<Comparison, String> {
     if old.stages.len() != new.stages.len() {
         return Err(format!(
             "{} stages recorded, {} rebuilt",
@@ -70,7 +92,7 @@ pub fn carries_over(old: &Featurization, new: &Featurization) -> Result<bool, St
     if old.edges != new.edges {
         return Err("the stage graph's edges differ".into());
     }
-    let mut extended = false;
+    let mut comparison = Comparison::default();
     for (group, old_names, new_names, row) in [
         (
             "pipeline",
@@ -86,30 +108,44 @@ pub fn carries_over(old: &Featurization, new: &Featurization) -> Result<bool, St
             |s| &s.schedule_features,
         ),
     ] {
-        extended |= new_names.iter().any(|n| !old_names.contains(n));
+        comparison.extended |= new_names.iter().any(|n| !old_names.contains(n));
         for (i, name) in old_names.iter().enumerate() {
             let Some(j) = new_names.iter().position(|n| n == name) else {
                 return Err(format!("{group} feature `{name}` is no longer computed"));
             };
-            for (a, b) in old.stages.iter().zip(&new.stages) {
+            let first_change = old.stages.iter().zip(&new.stages).find_map(|(a, b)| {
                 let (x, y) = (row(a)[i], row(b)[j]);
-                if x.to_bits() != y.to_bits() {
-                    return Err(format!(
-                        "{group} feature `{name}` of stage `{}`: {x} recorded, {y} rebuilt",
-                        a.name
-                    ));
-                }
+                (x.to_bits() != y.to_bits())
+                    .then(|| format!("`{name}` of stage `{}`: {x} recorded, {y} rebuilt", a.name))
+            });
+            if let Some(change) = first_change {
+                comparison.changed.push((format!("{group} {name}"), change));
             }
         }
     }
-    Ok(extended)
+    Ok(comparison)
 }
 
-/// Featurizes `sample`'s schedule again in `dir`.
+/// Checks that `new` describes the schedule `old` was recorded for (as [`compare`], and every
+/// recorded value unchanged). `Ok(true)` when `new` has columns `old` lacks.
+pub fn carries_over(old: &Featurization, new: &Featurization) -> Result<bool, String> {
+    let comparison = compare(old, new)?;
+    match comparison.changed.first() {
+        Some((group_name, change)) => {
+            let group = group_name.split(' ').next().unwrap_or_default();
+            Err(format!("{group} feature {change}"))
+        }
+        None => Ok(comparison.extended),
+    }
+}
+
+/// Featurizes `sample`'s schedule again in `dir`: from its recorded loop nest (`nest`), or
+/// searched for again from its schedule id when it has none.
 fn rebuild(
     tc: &Toolchain,
     generators: &Generators,
     sample: &Sample,
+    nest: Option<&str>,
     dir: &Path,
 ) -> Result<Vec<u8>, String> {
     let spec = PipelineSpec::from_id(&sample.pipeline)?;
@@ -127,11 +163,18 @@ fn rebuild(
         "autoscheduler=Gcn".to_string(),
         format!("autoscheduler.parallelism={}", sample.threads),
     ];
-    extra.extend(
-        params_of_schedule_id(&sample.schedule)?
-            .iter()
-            .map(|(k, v)| format!("autoscheduler.{k}={v}")),
-    );
+    match nest {
+        Some(text) => {
+            let path = dir.join("recorded.nest");
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            extra.push(format!("autoscheduler.loop_nest={}", path.display()));
+        }
+        None => extra.extend(
+            params_of_schedule_id(&sample.schedule)?
+                .iter()
+                .map(|(k, v)| format!("autoscheduler.{k}={v}")),
+        ),
+    }
     let run = run_measured(
         &mut generate(generator, &spec, dir, "featurization", &extra),
         GENERATOR_LIMIT,
@@ -142,21 +185,51 @@ fn rebuild(
     std::fs::read(&output).map_err(|e| format!("{}: {e}", output.display()))
 }
 
-/// The sample with `rebuilt` as its featurization, if that carries the recorded one over:
-/// (sample, whether columns were added).
-fn refeaturized(sample: &Sample, rebuilt: Vec<u8>) -> Result<(Sample, bool), String> {
+/// A sample featurized again.
+struct Rebuilt {
+    sample: Sample,
+    comparison: Comparison,
+    from_nest: bool,
+}
+
+/// Featurizes `sample` again and checks the result against the recorded featurization: under
+/// its recorded nest only the stage graph must match (values may change with the features'
+/// definitions); searched for again, every recorded value must match too.
+fn refeaturize_one(
+    tc: &Toolchain,
+    generators: &Generators,
+    sample: &Sample,
+    dir: &Path,
+) -> Result<Rebuilt, String> {
     let old = Featurization::from_bytes(&sample.featurization)
         .map_err(|e| format!("the recorded featurization: {e}"))?;
+    let nest = (!old.loop_nest.is_empty()).then_some(old.loop_nest.as_str());
+    let rebuilt = rebuild(tc, generators, sample, nest, dir)?;
     let new = Featurization::from_bytes(&rebuilt)
         .map_err(|e| format!("the rebuilt featurization: {e}"))?;
-    let extended = carries_over(&old, &new)?;
-    Ok((
-        Sample {
+    let comparison = match nest {
+        Some(text) => {
+            if new.loop_nest != text {
+                return Err("the plugin applied another loop nest than the recorded one".into());
+            }
+            compare(&old, &new)?
+        }
+        None => {
+            let extended = carries_over(&old, &new)?;
+            Comparison {
+                extended,
+                changed: Vec::new(),
+            }
+        }
+    };
+    Ok(Rebuilt {
+        sample: Sample {
             featurization: rebuilt,
             ..sample.clone()
         },
-        extended,
-    ))
+        comparison,
+        from_nest: nest.is_some(),
+    })
 }
 
 struct Generators {
@@ -213,17 +286,14 @@ pub fn run_refeaturize(
     let jobs = cmd.jobs.max(1);
     for batch in todo.chunks(jobs) {
         // One generator per job at once; written in the input's order.
-        let results: Vec<Result<(Sample, bool), String>> = std::thread::scope(|scope| {
+        let results: Vec<Result<Rebuilt, String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = batch
                 .iter()
                 .enumerate()
                 .map(|(k, sample)| {
                     let dir = cmd.work.join(format!("job-{k}"));
                     let (tc, generators) = (&tc, &generators);
-                    scope.spawn(move || {
-                        rebuild(tc, generators, sample, &dir)
-                            .and_then(|bytes| refeaturized(sample, bytes))
-                    })
+                    scope.spawn(move || refeaturize_one(tc, generators, sample, &dir))
                 })
                 .collect();
             handles
@@ -236,12 +306,17 @@ pub fn run_refeaturize(
         });
         for (sample, result) in batch.iter().zip(results) {
             match result {
-                Ok((new, extended)) => {
-                    writer.append(&new)?;
-                    if extended {
-                        summary.extended += 1;
+                Ok(rebuilt) => {
+                    writer.append(&rebuilt.sample)?;
+                    let comparison = &rebuilt.comparison;
+                    if comparison.extended || !comparison.changed.is_empty() {
+                        summary.updated += 1;
                     } else {
                         summary.unchanged += 1;
+                    }
+                    summary.from_nest += rebuilt.from_nest as usize;
+                    for (column, _) in &comparison.changed {
+                        *summary.redefined.entry(column.clone()).or_default() += 1;
                     }
                 }
                 Err(why) => {
@@ -293,7 +368,27 @@ mod tests {
                 to: 1,
                 kind: EdgeKind::Dataflow,
             }],
+            loop_nest: String::new(),
         }
+    }
+
+    #[test]
+    fn changed_values_are_listed_by_column_with_the_first_change() {
+        let old = featurization(&["a", "b"], &[1.0, 2.0, 3.0, 4.0]);
+        let new = featurization(&["a", "b", "c"], &[1.0, 2.5, 0.0, 3.0, 4.5, 0.0]);
+        let comparison = compare(&old, &new).unwrap();
+        assert!(comparison.extended);
+        assert_eq!(
+            comparison.changed,
+            [(
+                "schedule b".to_string(),
+                "`b` of stage `f`: 2 recorded, 2.5 rebuilt".to_string()
+            )]
+        );
+        // Searched for again, the same change means another schedule.
+        assert!(carries_over(&old, &new)
+            .unwrap_err()
+            .contains("schedule feature `b` of stage `f`"));
     }
 
     #[test]

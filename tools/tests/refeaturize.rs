@@ -1,7 +1,10 @@
 //! `refeaturize` on a dataset the collector just measured, with the plugin that measured it:
-//! every schedule rebuilds to the recorded featurization, the measurements are carried over
-//! untouched, a rerun resumes, and a sample whose recorded features no longer match what its
-//! ids rebuild is left out with a clear message and a failing exit status.
+//! every schedule rebuilds from its recorded loop nest to the recorded featurization, the
+//! measurements are carried over untouched, and a rerun resumes. Recorded values that differ
+//! from what the nest gives are reported per column and replaced. Samples without a nest (as
+//! recorded before featurization version 2) are searched for again from their ids and gain
+//! their nest; one whose recorded features no longer match what its ids rebuild is left out
+//! with a clear message and a failing exit status.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -83,7 +86,10 @@ fn a_fresh_dataset_refeaturizes_to_itself_and_a_changed_one_is_refused() {
     let (ok, log) = refeaturize(&measured, &out, &work);
     assert!(ok, "{log}");
     assert!(
-        log.contains("3 rebuilt with the recorded columns, 0 with added columns; 0 left out"),
+        log.contains(
+            "3 rebuilt as recorded, 0 with added columns or changed values (3 from their \
+             recorded loop nest"
+        ),
         "{log}"
     );
     assert_eq!(read_dataset(&out).unwrap(), original);
@@ -93,20 +99,44 @@ fn a_fresh_dataset_refeaturizes_to_itself_and_a_changed_one_is_refused() {
     assert!(ok, "{log}");
     assert!(log.contains("3 samples already in"), "{log}");
 
-    // A dataset whose second sample records other feature values than its ids rebuild.
-    let tampered = dir.join("tampered.hgds");
-    {
-        let (mut writer, _) = DatasetWriter::open(&tampered).unwrap();
-        for (k, sample) in original.iter().enumerate() {
-            let mut sample = sample.clone();
-            if k == 1 {
-                let mut f = Featurization::from_bytes(&sample.featurization).unwrap();
-                f.stages[0].schedule_features[2] += 1.0;
-                sample.featurization = f.to_bytes();
-            }
-            writer.append(&sample).unwrap();
+    // The second sample records other feature values than its nest gives (as after a change
+    // of a feature's definition): reported by column, and replaced by the current values.
+    let redefined = dir.join("redefined.hgds");
+    write_altered(&redefined, &original, |f, k| {
+        if k == 1 {
+            f.stages[0].schedule_features[2] += 1.0;
         }
-    }
+    });
+    let out = dir.join("from-redefined.hgds");
+    let (ok, log) = refeaturize(&redefined, &out, &work);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("2 rebuilt as recorded, 1 with added columns or changed values (3 from"),
+        "{log}"
+    );
+    assert!(
+        log.contains("schedule num_realizations: values changed in 1 samples"),
+        "{log}"
+    );
+    assert_eq!(read_dataset(&out).unwrap(), original);
+
+    // Without nests: searched for again, and they gain their nests.
+    let without_nests = dir.join("without-nests.hgds");
+    write_altered(&without_nests, &original, |f, _| f.loop_nest.clear());
+    let out = dir.join("from-without-nests.hgds");
+    let (ok, log) = refeaturize(&without_nests, &out, &work);
+    assert!(ok, "{log}");
+    assert!(log.contains("0 from their recorded loop nest"), "{log}");
+    assert_eq!(read_dataset(&out).unwrap(), original);
+
+    // Without a nest, the second sample's changed value means its ids rebuild another schedule.
+    let tampered = dir.join("tampered.hgds");
+    write_altered(&tampered, &original, |f, k| {
+        f.loop_nest.clear();
+        if k == 1 {
+            f.stages[0].schedule_features[2] += 1.0;
+        }
+    });
     let out = dir.join("from-tampered.hgds");
     let (ok, log) = refeaturize(&tampered, &out, &work);
     assert!(!ok, "a changed sample must fail the run: {log}");
@@ -120,4 +150,21 @@ fn a_fresh_dataset_refeaturizes_to_itself_and_a_changed_one_is_refused() {
     assert!(log.contains("1 samples no longer rebuild"), "{log}");
     let kept = read_dataset(&out).unwrap();
     assert_eq!(kept, vec![original[0].clone(), original[2].clone()]);
+}
+
+/// Writes `samples` to `path` with each featurization changed by `alter` (given the sample's
+/// position).
+fn write_altered(
+    path: &Path,
+    samples: &[halide_gcn_tools::dataset::Sample],
+    alter: impl Fn(&mut Featurization, usize),
+) {
+    let (mut writer, _) = DatasetWriter::open(path).unwrap();
+    for (k, sample) in samples.iter().enumerate() {
+        let mut sample = sample.clone();
+        let mut f = Featurization::from_bytes(&sample.featurization).unwrap();
+        alter(&mut f, k);
+        sample.featurization = f.to_bytes();
+        writer.append(&sample).unwrap();
+    }
 }
