@@ -58,6 +58,9 @@ pub const SCHEDULE_FEATURE_NAMES: &[&str] = &[
     "lines_read_per_tile",
     "read_run_bytes",
     "write_run_bytes",
+    "points_per_tile",
+    "reduction_extent",
+    "bytes_per_reduction_step",
 ];
 
 /// Features of one stage under one loop nest. Units in docs/features.md.
@@ -100,6 +103,13 @@ pub struct StageFeatures {
     pub read_run_bytes: f64,
     /// Contiguous run (bytes along storage dimension 0) that one inner tile writes.
     pub write_run_bytes: f64,
+    /// Points of one inner tile.
+    pub points_per_tile: f64,
+    /// Iterations of the stage's RVar loops per point (1 for a pure definition).
+    pub reduction_extent: f64,
+    /// Bytes of the stage's own Func swept by one iteration of its innermost RVar loop (0
+    /// without RVars).
+    pub bytes_per_reduction_step: f64,
 }
 
 impl StageFeatures {
@@ -141,6 +151,9 @@ impl StageFeatures {
             &mut self.lines_read_per_tile,
             &mut self.read_run_bytes,
             &mut self.write_run_bytes,
+            &mut self.points_per_tile,
+            &mut self.reduction_extent,
+            &mut self.bytes_per_reduction_step,
         ]
     }
 
@@ -547,6 +560,23 @@ pub fn schedule_features(
                     .collect()
             };
             let tile_loops = box_of(&run_extent);
+            row.points_per_tile = points(&tile_loops);
+            // The RVars run outside the inner loops, which sweep one outer block (or tile) of
+            // the pure loops per iteration of the innermost RVar: the accumulators it revisits.
+            let rvars: Vec<usize> = (0..stage.loops.len())
+                .filter(|&l| stage.loops[l].is_rvar)
+                .collect();
+            row.reduction_extent = rvars
+                .iter()
+                .map(|&l| loops[l].extent().max(1) as f64)
+                .product();
+            if !rvars.is_empty() {
+                let swept: f64 = (0..stage.loops.len())
+                    .filter(|&l| !stage.loops[l].is_rvar)
+                    .map(|l| tiling.outer_block(l).min(loops[l].extent().max(1)) as f64)
+                    .product();
+                row.bytes_per_reduction_step = swept * bytes_per_point;
+            }
             let storage_loop = stage
                 .loops
                 .iter()

@@ -413,3 +413,49 @@ fn a_version_one_blob_still_reads_without_a_loop_nest() {
         old
     );
 }
+
+#[test]
+fn a_reduction_s_features_count_its_accumulators_and_its_sweep() {
+    // matmul: prod(x, y) += a(k, y) * b(x, k) over k in [0, 128); its update's loops are
+    // (k, x, y), innermost first, and k runs outside the inner tile.
+    let recorded = sampled("matmul", 0);
+    let update_line = recorded
+        .loop_nest
+        .lines()
+        .find(|l| l.trim_start().starts_with("stage prod.update(0) "))
+        .unwrap_or_else(|| panic!("no update stage in\n{}", recorded.loop_nest));
+    let with_update = |tile: &str| {
+        let text = recorded.loop_nest.replace(
+            update_line,
+            &format!("  stage prod.update(0) tile {tile} block - vector 1x8 parallel -"),
+        );
+        applied("matmul", &tile.replace(',', "x"), &text)
+            .unwrap_or_else(|e| panic!("tile {tile}: {e}"))
+    };
+    let names = &recorded.schedule_feature_names;
+    let value = |f: &Featurization, stage: &str, name: &str| {
+        let record = f
+            .stages
+            .iter()
+            .find(|st| st.name == stage)
+            .unwrap_or_else(|| panic!("no stage {stage}"));
+        record.schedule_features[column(names, name)]
+    };
+    // An 8x4 block of accumulators: 32 floats swept per step of k, 128 steps per point.
+    let blocked = with_update("1,8,4");
+    assert_eq!(value(&blocked, "prod.update(0)", "points_per_tile"), 32.0);
+    assert_eq!(value(&blocked, "prod.update(0)", "reduction_extent"), 128.0);
+    assert_eq!(
+        value(&blocked, "prod.update(0)", "bytes_per_reduction_step"),
+        128.0
+    );
+    // Whole rows of 128 accumulators: four times the bytes revisited per step.
+    let rows = with_update("1,128,1");
+    assert_eq!(
+        value(&rows, "prod.update(0)", "bytes_per_reduction_step"),
+        512.0
+    );
+    // The pure definition reduces nothing.
+    assert_eq!(value(&rows, "prod", "reduction_extent"), 1.0);
+    assert_eq!(value(&rows, "prod", "bytes_per_reduction_step"), 0.0);
+}
