@@ -135,12 +135,13 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
         ),
     };
     let plan = result.nest.to_plan(&dag);
-    let peak = memory::peak_bytes(
+    let peak = memory::estimated_peak_bytes(
         &dag,
         &result.nest,
         &nest_bounds(&dag, &result.nest, &bounds)?,
+        &bounds,
         params.parallelism,
-    );
+    )?;
     let rows: Vec<Vec<f32>> = result.features.iter().map(|f| f.to_row()).collect();
     let mut featurization = describe(&dag, &rows);
     featurization.loop_nest = nest_text::write(&dag, &result.nest).unwrap_or_default();

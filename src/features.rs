@@ -13,7 +13,7 @@ use crate::dag::Dag;
 use crate::expr::Rational;
 use crate::loop_nest::{LoopNest, Placement, Site};
 use crate::nest_bounds::{symbols_of, NestBounds};
-use crate::stage_loops::{computed_extent, contiguous_extent, unrolled_extent};
+use crate::stage_loops::{computed_extent, contiguous_extent, middle_step, unrolled_extent};
 
 /// Bytes in one cache line (x86-64 and AArch64 alike).
 pub const CACHE_LINE_BYTES: f64 = 64.0;
@@ -550,13 +550,12 @@ pub fn schedule_features(
             // reads (its footprints composed with the consumer's). Three boxes of loops: one
             // realization, one inner tile, and one contiguous run along storage dimension 0
             // (the tile, stretched along that dimension while every loop around it runs once).
+            // Each box in the middle of the loops, as the bounds measure a site's iteration.
             let box_of = |extent_of: &dyn Fn(usize) -> i64| -> Vec<Span> {
                 loops
                     .iter()
                     .enumerate()
-                    .map(|(l, span)| {
-                        Span::new(span.min, (span.min + extent_of(l) - 1).min(span.max))
-                    })
+                    .map(|(l, span)| middle_step(*span, extent_of(l)))
                     .collect()
             };
             let tile_loops = box_of(&run_extent);

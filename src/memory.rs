@@ -7,9 +7,12 @@
 //! computation running then: per realization of each inner Func, once per parallel task that
 //! can run at a time.
 
+use crate::bounds::RootBounds;
 use crate::dag::Dag;
+use crate::error::Result;
 use crate::loop_nest::{LoopNest, Placement};
-use crate::nest_bounds::{points, NestBounds};
+use crate::nest_bounds::{nest_bounds_at, points, NestBounds};
+use crate::stage_loops::Iteration;
 
 /// The root-level Func whose nest computes Func `f` (itself unless it is placed at a site).
 fn root_owner(dag: &Dag, nest: &LoopNest, f: usize) -> usize {
@@ -20,7 +23,22 @@ fn root_owner(dag: &Dag, nest: &LoopNest, f: usize) -> usize {
     g
 }
 
-/// Estimated peak bytes allocated by the schedule.
+/// Estimated peak bytes allocated by the schedule, at the borders as in the middle: a Func
+/// computed inside a loop allocates, per iteration, the region that iteration needs, which at
+/// a border (through a boundary condition) can be far larger than in the middle iteration the
+/// features describe (`middle`: the nest's bounds from [`crate::nest_bounds::nest_bounds`]).
+pub fn estimated_peak_bytes(
+    dag: &Dag,
+    nest: &LoopNest,
+    middle: &NestBounds,
+    root: &RootBounds,
+    parallelism: u32,
+) -> Result<f64> {
+    let first = nest_bounds_at(dag, nest, root, Iteration::First)?;
+    Ok(peak_bytes(dag, nest, middle, parallelism).max(peak_bytes(dag, nest, &first, parallelism)))
+}
+
+/// Estimated peak bytes allocated by the schedule, given its bounds in one iteration.
 pub fn peak_bytes(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, parallelism: u32) -> f64 {
     let n = dag.raw.funcs.len();
     // Per root-level Func (pipeline order = producers first): bytes allocated inside its nest

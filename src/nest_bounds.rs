@@ -5,8 +5,10 @@
 //! A Func placed at root computes its whole-pipeline region ([`RootBounds`]) once. A Func placed
 //! at a [`Site`] of stage `s` computes, once per iteration of that site, the region its
 //! consumers inside the iteration need: for `s` itself that is what one iteration covers (see
-//! [`crate::stage_loops::site_spans`]: a representative iteration at the loops' start; RVars
-//! advance one value at a time), for any other consumer the region it computes inside the same
+//! [`crate::stage_loops::site_spans`]: a representative iteration, the middle one, away from
+//! the borders where boundary conditions widen footprints; [`nest_bounds_at`] measures the first
+//! one instead, for estimates that must hold at the borders too; RVars advance one value at a
+//! time), for any other consumer the region it computes inside the same
 //! iteration, found the same way (recursively, memoized). A sliding Func is realized once per
 //! iteration of its store site and computes that whole region over the compute iterations
 //! inside it; a Func computed inside a sliding Func's loops runs once per iteration of those
@@ -20,7 +22,7 @@ use crate::bounds::{RootBounds, Span};
 use crate::dag::Dag;
 use crate::error::{Error, Result};
 use crate::loop_nest::{LoopNest, Placement, Site};
-use crate::stage_loops::{site_iterations, site_spans};
+use crate::stage_loops::{site_iterations, site_spans, Iteration};
 
 /// Where a region is measured: the whole pipeline, or one iteration of a stage's loops down to
 /// a site depth.
@@ -62,6 +64,7 @@ struct Evaluator<'a> {
     dag: &'a Dag,
     nest: &'a LoopNest,
     root: &'a RootBounds,
+    iteration: Iteration,
     memo: HashMap<(usize, Context), Vec<Span>>,
 }
 
@@ -121,7 +124,13 @@ impl Evaluator<'_> {
                     .nest
                     .tiling(self.dag, c)
                     .expect("a stage with a site is decided");
-                return Ok(site_spans(self.dag.stage(c), tiling, &full, depth));
+                return Ok(site_spans(
+                    self.dag.stage(c),
+                    tiling,
+                    &full,
+                    depth,
+                    self.iteration,
+                ));
             }
         }
         let region = self.func_region(g, ctx)?;
@@ -214,13 +223,25 @@ fn iterations_at(dag: &Dag, nest: &LoopNest, loops: &[Vec<Span>], site: Site, de
     site_iterations(dag.stage(site.stage), tiling, &loops[site.stage], depth)
 }
 
-/// Bounds of a complete nest (every scheduled Func decided).
+/// Bounds of a complete nest (every scheduled Func decided), each site's regions measured in
+/// its middle iteration.
 pub fn nest_bounds(dag: &Dag, nest: &LoopNest, root: &RootBounds) -> Result<NestBounds> {
+    nest_bounds_at(dag, nest, root, Iteration::Middle)
+}
+
+/// [`nest_bounds`] with each site's regions measured in the given iteration.
+pub fn nest_bounds_at(
+    dag: &Dag,
+    nest: &LoopNest,
+    root: &RootBounds,
+    iteration: Iteration,
+) -> Result<NestBounds> {
     let n_funcs = dag.raw.funcs.len();
     let mut ev = Evaluator {
         dag,
         nest,
         root,
+        iteration,
         memo: HashMap::new(),
     };
     let mut region = root.computed.clone();
@@ -288,6 +309,7 @@ mod tests {
     use crate::loop_nest::{FuncChoice, StageTiling};
     use crate::test_dags::{
         pointwise_then_vertical_stencil, stencil_along, stencil_nest, stencil_pair,
+        stencil_through_a_boundary,
     };
 
     #[test]
@@ -296,7 +318,8 @@ mod tests {
         let root = root_bounds(&dag).unwrap();
         let nest = stencil_nest(&dag, Placement::At(Site::new(1, 0)));
         let bounds = nest_bounds(&dag, &nest, &root).unwrap();
-        assert_eq!(bounds.region[0], vec![Span::new(-1, 8), Span::new(0, 7)]);
+        // Measured at a middle tile of g (the fourth of eight along each loop).
+        assert_eq!(bounds.region[0], vec![Span::new(23, 32), Span::new(24, 31)]);
         // One production per tile of g: 8 x 8 tiles.
         assert_eq!(bounds.productions[0], 64.0);
         let features = schedule_features(&dag, &nest, &bounds, &root);
@@ -323,7 +346,7 @@ mod tests {
         // Depth 1: inside g's tile loop over y (the outermost inner loop).
         let nest = stencil_nest(&dag, Placement::At(Site::new(1, 1)));
         let bounds = nest_bounds(&dag, &nest, &root).unwrap();
-        assert_eq!(bounds.region[0], vec![Span::new(-1, 8), Span::new(0, 0)]);
+        assert_eq!(bounds.region[0], vec![Span::new(23, 32), Span::new(31, 31)]);
         // 64 tiles x 8 rows.
         assert_eq!(bounds.productions[0], 512.0);
         let features = schedule_features(&dag, &nest, &bounds, &root);
@@ -353,7 +376,7 @@ mod tests {
         let bounds = nest_bounds(&dag, &nest, &root).unwrap();
         assert_eq!(
             bounds.realization_region[0],
-            vec![Span::new(0, 7), Span::new(-1, 8)]
+            vec![Span::new(24, 31), Span::new(23, 32)]
         );
         assert_eq!(bounds.realizations[0], 64.0);
         assert_eq!(bounds.productions[0], 512.0);
@@ -402,5 +425,25 @@ mod tests {
         // (24 x 512).
         assert_eq!(bounds.productions[0], 80.0 * 64.0);
         assert_eq!(features[0].points_computed_total, 80.0 * 64.0);
+    }
+
+    #[test]
+    fn a_border_tile_s_wider_footprint_does_not_stand_for_every_tile() {
+        let dag = stencil_through_a_boundary();
+        let root = root_bounds(&dag).unwrap();
+        let nest = stencil_nest(&dag, Placement::At(Site::new(1, 0)));
+        // Most tiles of g need 10 x 8 points of f; the ones at the left and right borders the
+        // whole 64-column row.
+        let middle = nest_bounds(&dag, &nest, &root).unwrap();
+        assert_eq!(points(&middle.region[0]), 80.0);
+        let first = nest_bounds_at(&dag, &nest, &root, Iteration::First).unwrap();
+        assert_eq!(first.region[0], vec![Span::new(0, 63), Span::new(0, 7)]);
+        // The memory estimate holds at the borders: f's allocation there, 64 x 8 floats.
+        let peak = crate::memory::estimated_peak_bytes(&dag, &nest, &middle, &root, 1).unwrap();
+        assert_eq!(peak, 64.0 * 8.0 * 4.0);
+        assert_eq!(
+            crate::memory::peak_bytes(&dag, &nest, &middle, 1),
+            80.0 * 4.0
+        );
     }
 }

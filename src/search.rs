@@ -15,7 +15,7 @@
 //! default tiling), its bounds and features computed, and the whole generation is costed in one
 //! batch by the [`CostModel`]; the `beam_size` cheapest distinct children survive. With
 //! `memory_limit`, children whose estimated peak memory exceeds it rank after every child
-//! within it ([`crate::memory::peak_bytes`]).
+//! within it ([`crate::memory::estimated_peak_bytes`]).
 //!
 //! Coarse-to-fine: with a beam wider than one, the search runs [`NUM_PASSES`] passes. After
 //! each pass, the structural hashes ([`structural_hash`]) of the final beam's states, taken at
@@ -50,7 +50,7 @@ use crate::dag::Dag;
 use crate::error::Result;
 use crate::features::{schedule_features, StageFeatures};
 use crate::loop_nest::{FuncChoice, LoopNest, Placement, Site, StageTiling};
-use crate::memory::peak_bytes;
+use crate::memory::estimated_peak_bytes;
 use crate::nest_bounds::nest_bounds;
 use crate::params::Params;
 use crate::tiling::{candidate_tilings, default_tiling, strip_tilings};
@@ -374,7 +374,7 @@ fn search_pass(
             let bounds = nest_bounds(dag, &full, root)?;
             over_limit.push(match params.memory_limit {
                 Some(limit) => {
-                    let peak = peak_bytes(dag, &full, &bounds, params.parallelism);
+                    let peak = estimated_peak_bytes(dag, &full, &bounds, root, params.parallelism)?;
                     (peak > limit as f64).then_some(peak)
                 }
                 None => None,

@@ -201,13 +201,42 @@ pub fn site_extents(stage: &DagStage, tiling: &StageTiling, loops: &[Span], dept
         .collect()
 }
 
-/// Spans of each stage loop in the first iteration at `depth`.
-pub fn site_spans(stage: &DagStage, tiling: &StageTiling, loops: &[Span], depth: u8) -> Vec<Span> {
+/// Which iteration at a site depth stands for all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Iteration {
+    /// The middle one along every loop (of its whole iterations): where most iterations run,
+    /// away from the borders, at which footprints through boundary conditions widen (a
+    /// mirrored or wrapped index crossing the border spans up to the whole input).
+    Middle,
+    /// The first along every loop: at the borders, for bounds that must hold there too.
+    First,
+}
+
+/// Spans of each stage loop in one iteration at `depth`.
+pub fn site_spans(
+    stage: &DagStage,
+    tiling: &StageTiling,
+    loops: &[Span],
+    depth: u8,
+    iteration: Iteration,
+) -> Vec<Span> {
     site_extents(stage, tiling, loops, depth)
         .iter()
         .zip(loops)
-        .map(|(&e, span)| Span::new(span.min, (span.min + e - 1).min(span.max)))
+        .map(|(&e, span)| match iteration {
+            Iteration::First => Span::new(span.min, (span.min + e - 1).min(span.max)),
+            Iteration::Middle => middle_step(*span, e),
+        })
         .collect()
+}
+
+/// The middle of the steps of `step` points that cover `span` (the last one may be partial;
+/// the middle one of n is whole for n > 1).
+pub fn middle_step(span: Span, step: i64) -> Span {
+    let step = step.max(1);
+    let steps = (span.extent().max(1) + step - 1) / step;
+    let start = span.min + (steps - 1) / 2 * step;
+    Span::new(start, (start + step - 1).min(span.max))
 }
 
 /// Iterations at `depth` per production of the stage: the outer loops (RVars included) times
@@ -354,8 +383,25 @@ mod tests {
             24.0 * 4.0 * 2.0 * 4.0
         );
         assert_eq!(
-            site_spans(&stage, &tiling, &loops, 3),
+            site_spans(&stage, &tiling, &loops, 3, Iteration::First),
             vec![Span::new(0, 31), Span::new(0, 0), Span::new(0, 0)]
+        );
+        // The middle iteration: the second of four x tiles, row 31 of 64, r = 1 of 3.
+        assert_eq!(
+            site_spans(&stage, &tiling, &loops, 3, Iteration::Middle),
+            vec![Span::new(32, 63), Span::new(31, 31), Span::new(1, 1)]
+        );
+        // Over 100 columns the fourth tile is partial; the middle one is whole.
+        let short = vec![Span::new(0, 99), Span::new(0, 0), Span::new(0, 0)];
+        assert_eq!(
+            site_spans(&stage, &tiling, &short, 3, Iteration::Middle)[0],
+            Span::new(32, 63)
+        );
+        // Two iterations: the first, not the partial second.
+        let two = vec![Span::new(0, 39), Span::new(0, 0), Span::new(0, 0)];
+        assert_eq!(
+            site_spans(&stage, &tiling, &two, 3, Iteration::Middle)[0],
+            Span::new(0, 31)
         );
     }
 

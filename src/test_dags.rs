@@ -223,3 +223,36 @@ pub fn three_dimensional_output() -> Dag {
     })
     .unwrap()
 }
+
+/// `stencil_pair` with g reading f through a boundary condition the way Halide bounds it: a
+/// tile whose taps cross either border of the 64 columns needs the whole row of f (as a
+/// mirrored or wrapped index does), any other tile its own columns and one on each side.
+pub fn stencil_through_a_boundary() -> Dag {
+    let node = |op, a, b, c, value| ffi::ExprNode { op, a, b, c, value };
+    use ffi::ExprOp::*;
+    // Symbols 0 and 1: the min and max of g's x loop.
+    let crossing = vec![
+        node(Symbol, -1, -1, -1, 0),
+        node(Const, -1, -1, -1, -1),
+        node(Add, 0, 1, -1, 0), // 2: x_min - 1
+        node(Const, -1, -1, -1, 0),
+        node(Lt, 2, 3, -1, 0), // 4: x_min - 1 < 0
+        node(Symbol, -1, -1, -1, 1),
+        node(Const, -1, -1, -1, 1),
+        node(Add, 5, 6, -1, 0), // 7: x_max + 1
+        node(Const, -1, -1, -1, 63),
+        node(Lt, 8, 7, -1, 0), // 9: 63 < x_max + 1
+        node(Or, 4, 9, -1, 0), // 10: the taps cross a border
+    ];
+    let bound = |whole: i64, own: i64| {
+        let mut nodes = crossing.clone();
+        nodes.push(node(Select, 10, whole, own, 0));
+        ffi::ExprTree { nodes }
+    };
+    let mut dag = stencil_pair().raw;
+    dag.edges[0].footprint[0] = ffi::BoundTrees {
+        min: bound(3, 2),
+        max: bound(8, 7),
+    };
+    Dag::new(dag).unwrap()
+}
