@@ -229,24 +229,24 @@ pub fn three_dimensional_output() -> Dag {
 /// mirrored or wrapped index does), any other tile its own columns and one on each side.
 pub fn stencil_through_a_boundary() -> Dag {
     let node = |op, a, b, c, value| ffi::ExprNode { op, a, b, c, value };
-    use ffi::ExprOp::*;
+    type Op = ffi::ExprOp;
     // Symbols 0 and 1: the min and max of g's x loop.
     let crossing = vec![
-        node(Symbol, -1, -1, -1, 0),
-        node(Const, -1, -1, -1, -1),
-        node(Add, 0, 1, -1, 0), // 2: x_min - 1
-        node(Const, -1, -1, -1, 0),
-        node(Lt, 2, 3, -1, 0), // 4: x_min - 1 < 0
-        node(Symbol, -1, -1, -1, 1),
-        node(Const, -1, -1, -1, 1),
-        node(Add, 5, 6, -1, 0), // 7: x_max + 1
-        node(Const, -1, -1, -1, 63),
-        node(Lt, 8, 7, -1, 0), // 9: 63 < x_max + 1
-        node(Or, 4, 9, -1, 0), // 10: the taps cross a border
+        node(Op::Symbol, -1, -1, -1, 0),
+        node(Op::Const, -1, -1, -1, -1),
+        node(Op::Add, 0, 1, -1, 0), // 2: x_min - 1
+        node(Op::Const, -1, -1, -1, 0),
+        node(Op::Lt, 2, 3, -1, 0), // 4: x_min - 1 < 0
+        node(Op::Symbol, -1, -1, -1, 1),
+        node(Op::Const, -1, -1, -1, 1),
+        node(Op::Add, 5, 6, -1, 0), // 7: x_max + 1
+        node(Op::Const, -1, -1, -1, 63),
+        node(Op::Lt, 8, 7, -1, 0), // 9: 63 < x_max + 1
+        node(Op::Or, 4, 9, -1, 0), // 10: the taps cross a border
     ];
-    let bound = |whole: i64, own: i64| {
+    let bound = |whole: i32, own: i32| {
         let mut nodes = crossing.clone();
-        nodes.push(node(Select, 10, whole, own, 0));
+        nodes.push(node(Op::Select, 10, whole, own, 0));
         ffi::ExprTree { nodes }
     };
     let mut dag = stencil_pair().raw;

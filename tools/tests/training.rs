@@ -1,5 +1,6 @@
-//! Training and evaluation end to end on a small real dataset (tests/data/four_pipelines: 79
-//! schedules of 4 random pipelines collected on the development machine): the exported GCN
+//! Training and evaluation end to end on a small real dataset (tests/data/four_pipelines: the
+//! 96 schedules of `random_pipeline seed=0..4` from data/random/seeds-0000-0020.hgds.gz,
+//! featurized again by `refeaturize` whenever the features change): the exported GCN
 //! agrees with the trainer under tract, training is deterministic for a seed, `evaluate`
 //! writes its report and plot, and bad datasets or splits are clear errors from the command.
 
@@ -92,8 +93,7 @@ fn training_exports_a_model_tract_agrees_with_and_is_deterministic() {
     );
     assert!(summary.gcn.epochs >= 1 && summary.gcn.best_epoch < summary.gcn.epochs);
     assert!(summary.gcn.best_validation_loss.is_finite());
-    // Both models scored on both sets they learned from, one pipeline each (the training one
-    // has 7 schedules in the fixture).
+    // Both models scored on both sets they learned from, one pipeline of 24 schedules each.
     let fit: Vec<(&str, &str, usize, usize)> = summary
         .fit
         .iter()
@@ -102,9 +102,9 @@ fn training_exports_a_model_tract_agrees_with_and_is_deterministic() {
     assert_eq!(
         fit,
         [
-            ("GCN", "training", 1, 7),
+            ("GCN", "training", 1, 24),
             ("GCN", "validation", 1, 24),
-            ("baseline", "training", 1, 7),
+            ("baseline", "training", 1, 24),
             ("baseline", "validation", 1, 24)
         ]
     );
