@@ -6,27 +6,30 @@
 # of its id and the split seed, so the pipelines held out of a subset are held out of the whole
 # and no model ever trains on an evaluated pipeline; every row is scored on the same pipelines.
 # A markdown table goes to stdout; each run's logs, models and report stay under the work folder.
+# --data takes another folder laid out like data/ (bench.hgds.gz, random/*.hgds.gz): the same
+# samples featurized again by another plugin (`refeaturize`), to compare feature sets.
 #
-#   bash scripts/learning_curve.sh [--shards "3 6 9 12 15"] [--split-seed 1]
+#   bash scripts/learning_curve.sh [--shards "3 6 9 12 15"] [--split-seed 1] [--data data]
 #                                  [--work target/learning_curve] [-- extra train arguments]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-counts="" work=target/learning_curve split_seed=1 common=()
+counts="" work=target/learning_curve split_seed=1 data=data common=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --shards) counts="$2"; shift 2 ;;
         --split-seed) split_seed="$2"; shift 2 ;;
         --work) work="$2"; shift 2 ;;
+        --data) data="$2"; shift 2 ;;
         --) shift; common=("$@"); break ;;
         *) echo "learning_curve.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
 
 shopt -s nullglob
-shards=(data/random/*.hgds.gz)
-[ ${#shards[@]} -gt 0 ] || { echo "learning_curve.sh: no data/random/*.hgds.gz" >&2; exit 2; }
-[ -f data/bench.hgds.gz ] || { echo "learning_curve.sh: no data/bench.hgds.gz" >&2; exit 2; }
+shards=("$data"/random/*.hgds.gz)
+[ ${#shards[@]} -gt 0 ] || { echo "learning_curve.sh: no $data/random/*.hgds.gz" >&2; exit 2; }
+[ -f "$data/bench.hgds.gz" ] || { echo "learning_curve.sh: no $data/bench.hgds.gz" >&2; exit 2; }
 if [ -z "$counts" ]; then
     # Every third shard, and all of them.
     for ((n = 3; n < ${#shards[@]}; n += 3)); do counts+="$n "; done
@@ -54,11 +57,11 @@ echo "|---|---|---|---|---|---|---|---|"
 for n in $counts; do
     dir="$work/shards-$n"
     mkdir -p "$dir"
-    "$tools" train --data data/bench.hgds.gz "${shards[@]:0:n}" --split-seed "$split_seed" \
+    "$tools" train --data "$data/bench.hgds.gz" "${shards[@]:0:n}" --split-seed "$split_seed" \
         --out "$dir/gcn.onnx" --baseline-out "$dir/baseline.safetensors" "${common[@]}" \
         > "$dir/train.log" 2>&1 ||
         { echo "learning_curve.sh: training on $n shards failed: see $dir/train.log" >&2; exit 1; }
-    "$tools" evaluate --data data/bench.hgds.gz "${shards[@]}" --split-seed "$split_seed" \
+    "$tools" evaluate --data "$data/bench.hgds.gz" "${shards[@]}" --split-seed "$split_seed" \
         --model "$dir/gcn.onnx" --baseline "$dir/baseline.safetensors" \
         --report "$dir/model.md" --plot "$dir/model_scatter.png" > "$dir/evaluate.log" 2>&1 ||
         { echo "learning_curve.sh: evaluating the $n-shard models failed: see $dir/evaluate.log" >&2; exit 1; }
