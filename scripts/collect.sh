@@ -7,6 +7,13 @@
 # that gets committed; a shard whose .hgds.gz exists is done and skipped.
 #
 #   bash scripts/collect.sh [--keep-tools] [END [SHARD]]      (defaults: 300 20)
+#   bash scripts/collect.sh --save-partial
+#
+# A checkout carries no ignored files into the next session, so a shard in progress is lost
+# with the machine unless it is saved: --save-partial (with the collector stopped) packs every
+# shard in progress into data/partial/NAME.hgds.gz, with the commit of the plugin collecting
+# it in data/partial/NAME.commit, to be committed; the next run resumes the shard from there
+# (and deletes the saved copy when the shard is done).
 #
 # The tools and the plugin are built and copied to target/collector/ when it starts (with the
 # commit they were built from in target/collector/commit), so rebuilding the checkout meanwhile
@@ -16,6 +23,23 @@
 # benchmarks: the collector pauses (and at worst marks samples noisy) when the machine is busy.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if [ "${1:-}" = --save-partial ]; then
+    if pgrep -f "halide-gcn-tools collect" > /dev/null; then
+        echo "collect.sh: --save-partial: stop the collector first" >&2
+        exit 2
+    fi
+    shopt -s nullglob
+    for file in data/random/*.hgds; do
+        name=${file#data/}
+        name=${name%.hgds}
+        mkdir -p "$(dirname "data/partial/$name")"
+        target/collector/halide-gcn-tools pack "$file" "data/partial/$name.hgds.gz.part"
+        mv "data/partial/$name.hgds.gz.part" "data/partial/$name.hgds.gz"
+        cp target/collector/commit "data/partial/$name.commit"
+        echo "collect.sh: saved data/partial/$name.hgds.gz"
+    done
+    exit 0
+fi
 keep_tools=0
 if [ "${1:-}" = --keep-tools ]; then
     keep_tools=1
@@ -47,6 +71,12 @@ collect_shard() {
     if [ -f "data/$name.hgds.gz" ]; then
         return
     fi
+    local saved=data/partial/$name.hgds.gz
+    if [ ! -f "data/$name.hgds" ] && [ -f "$saved" ]; then
+        echo "collect.sh: resuming from $saved (plugin at $(cat "data/partial/$name.commit"))"
+        gunzip -c "$saved" > "data/$name.hgds.part"
+        mv "data/$name.hgds.part" "data/$name.hgds"
+    fi
     echo "collect.sh: data/$name.hgds ($*)"
     # Exit status 2: every pipeline done, some schedules mismatched or failed (logged in
     # target/collect; a mismatch keeps its evidence there). Anything else stops the script.
@@ -56,6 +86,7 @@ collect_shard() {
     "$tools" pack "data/$name.hgds" "data/$name.hgds.gz.part"
     mv "data/$name.hgds.gz.part" "data/$name.hgds.gz"
     rm "data/$name.hgds"
+    rm -f "$saved" "data/partial/$name.commit"
 }
 
 collect_shard bench --bench \
