@@ -10,7 +10,8 @@
 //!   the search, each checked and benchmarked).
 //! - [`measure`], [`quiet`]: how a schedule's run time is measured for the dataset, on a
 //!   machine checked to be quiet before and during the measurement; [`noise`]: how much a
-//!   recorded run time moves when measured again.
+//!   recorded run time moves when measured again; [`remeasure`]: how well the recorded times
+//!   rank whole pipelines' schedules against a new measurement.
 //! - [`summary`]: what a dataset holds; [`refeaturize`]: a dataset's featurizations made again
 //!   by the current plugin, its measurements kept.
 //! - Training: [`training_set`] (datasets grouped by pipeline, the split, normalization),
@@ -32,6 +33,7 @@ pub mod plot;
 pub mod process;
 pub mod quiet;
 pub mod refeaturize;
+pub mod remeasure;
 pub mod summary;
 pub mod timing;
 pub mod toolchain;

@@ -8,6 +8,8 @@
 //! - `summary`: what a dataset holds.
 //! - `pack`: a dataset, gzip-compressed for committing.
 //! - `noise`: re-measures a fixed set of a dataset's samples: how much recorded times move.
+//! - `remeasure`: re-measures every schedule of a few whole pipelines: how well the recorded
+//!   times rank them against a new measurement (the ceiling noise puts on a cost model).
 //! - `refeaturize`: a dataset's featurizations made again by the current plugin from the loop
 //!   nests they record (or, without one, searched for again and checked to describe the
 //!   schedule that was measured), its measurements kept.
@@ -30,6 +32,7 @@ use halide_gcn_tools::evaluate::{run_evaluate, EvaluateCommand};
 use halide_gcn_tools::measure::{Procedure, DEFAULT_NOISE_THRESHOLD};
 use halide_gcn_tools::noise::{noise_report, run_noise, NoiseCommand};
 use halide_gcn_tools::refeaturize::{run_refeaturize, RefeaturizeCommand};
+use halide_gcn_tools::remeasure::{remeasure_report, run_remeasure, RemeasureCommand};
 use halide_gcn_tools::summary::summarize;
 use halide_gcn_tools::train::{Selection, TrainOptions};
 use halide_gcn_tools::train_command::{run_train, TrainCommand};
@@ -74,24 +77,37 @@ enum Command {
         /// Measurements of each.
         #[arg(long, default_value_t = 5)]
         rounds: usize,
-        /// Timed repeats per measurement (as the collector's --repeats).
-        #[arg(long, default_value_t = 7)]
-        repeats: u32,
-        /// Spread of the repeats that triggers measuring again (as the collector's).
-        #[arg(long, default_value_t = DEFAULT_NOISE_THRESHOLD)]
-        noise_threshold: f64,
-        /// RunGen's --benchmark_min_time per repeat (as the collector's).
-        #[arg(long, default_value_t = 0.03)]
-        benchmark_min_time: f64,
+        #[command(flatten)]
+        measuring: RemeasuringArgs,
         /// Working folder for rebuilt schedules.
         #[arg(long, default_value = "target/noise")]
         work: PathBuf,
-        /// The Gcn plugin that rebuilds the schedules (default:
-        /// target/release/libautoschedule_gcn.so): the collector's, if the search changed since.
-        #[arg(long)]
-        plugin: Option<PathBuf>,
         /// The markdown report.
         #[arg(long, default_value = "docs/results/noise.md")]
+        report: PathBuf,
+    },
+    /// Measure every schedule of a few whole pipelines of a dataset again and score the
+    /// recorded run times as predictions of the new ones (the ranking a perfect model of the
+    /// dataset could show; nothing else may run meanwhile).
+    Remeasure {
+        /// The dataset.
+        #[arg(long)]
+        data: PathBuf,
+        /// Whole pipelines to measure again, 1 to 1000.
+        #[arg(long, default_value_t = 4,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+        pipelines: usize,
+        /// Schedules compiled at once, 1 to 64.
+        #[arg(long, default_value_t = 2,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+        jobs: usize,
+        #[command(flatten)]
+        measuring: RemeasuringArgs,
+        /// Working folder for rebuilt schedules.
+        #[arg(long, default_value = "target/remeasure")]
+        work: PathBuf,
+        /// The markdown report.
+        #[arg(long, default_value = "docs/results/remeasure.md")]
         report: PathBuf,
     },
     /// Featurize a dataset's samples again with the current plugin (nothing is measured or
@@ -124,6 +140,45 @@ enum Command {
         #[command(flatten)]
         network: NetworkArgs,
     },
+}
+
+/// How `noise` and `remeasure` measure a dataset's schedules again: the collector's procedure,
+/// with the schedules rebuilt by the plugin that sampled them.
+#[derive(clap::Args)]
+struct RemeasuringArgs {
+    /// Timed repeats per measurement (as the collector's --repeats), 1 to 100.
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=100))]
+    repeats: u32,
+    /// Spread of the repeats that triggers measuring again (as the collector's).
+    #[arg(long, default_value_t = DEFAULT_NOISE_THRESHOLD)]
+    noise_threshold: f64,
+    /// RunGen's --benchmark_min_time per repeat (as the collector's).
+    #[arg(long, default_value_t = 0.03)]
+    benchmark_min_time: f64,
+    /// The Gcn plugin that rebuilds the schedules (default:
+    /// target/release/libautoschedule_gcn.so): the collector's, if the search changed since.
+    #[arg(long)]
+    plugin: Option<PathBuf>,
+}
+
+impl RemeasuringArgs {
+    /// The procedure, at each sample's own thread count.
+    fn procedure(&self) -> Procedure {
+        Procedure {
+            threads: 0,
+            repeats: self.repeats,
+            min_time_s: self.benchmark_min_time,
+            noise_threshold: self.noise_threshold,
+        }
+    }
+}
+
+/// This process's arguments, as a report quotes them.
+fn command_line() -> String {
+    format!(
+        "halide-gcn-tools {}",
+        std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+    )
 }
 
 #[derive(clap::Args)]
@@ -458,34 +513,52 @@ fn main() {
             println!("evaluate: wrote {}", args.report.display());
             Ok(())
         })(),
+        Command::Remeasure {
+            data,
+            pipelines,
+            jobs,
+            measuring,
+            work,
+            report,
+        } => (|| {
+            let cmd = RemeasureCommand {
+                data,
+                pipelines,
+                jobs,
+                procedure: measuring.procedure(),
+                work,
+                plugin: measuring.plugin,
+                report: report.clone(),
+                command_line: command_line(),
+            };
+            let repo = std::env::current_dir().map_err(|e| e.to_string())?;
+            let results = run_remeasure(&repo, &cmd)?;
+            let text = remeasure_report(&cmd, &results);
+            std::fs::write(&report, &text).map_err(|e| format!("{}: {e}", report.display()))?;
+            println!(
+                "remeasure: {} pipelines measured again; wrote {}",
+                results.len(),
+                report.display()
+            );
+            Ok(())
+        })(),
         Command::Noise {
             data,
             samples,
             rounds,
-            repeats,
-            noise_threshold,
-            benchmark_min_time,
+            measuring,
             work,
-            plugin,
             report,
         } => (|| {
             let cmd = NoiseCommand {
                 data,
                 samples,
                 rounds,
-                procedure: Procedure {
-                    threads: 0, // each sample's own
-                    repeats,
-                    min_time_s: benchmark_min_time,
-                    noise_threshold,
-                },
+                procedure: measuring.procedure(),
                 work,
-                plugin,
+                plugin: measuring.plugin,
                 report: report.clone(),
-                command_line: format!(
-                    "halide-gcn-tools {}",
-                    std::env::args().skip(1).collect::<Vec<_>>().join(" ")
-                ),
+                command_line: command_line(),
             };
             let repo = std::env::current_dir().map_err(|e| e.to_string())?;
             let (results, median_spread) = run_noise(&repo, &cmd)?;

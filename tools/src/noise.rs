@@ -53,6 +53,29 @@ pub struct Remeasured {
     pub repeat_spreads: Vec<f64>,
 }
 
+/// Builds `sample`'s schedule again from its ids into `dir` and checks that it featurizes
+/// exactly as recorded (so it is the schedule that was measured); its runner.
+pub fn rebuild_sample(tc: &Toolchain, sample: &Sample, dir: &Path) -> Result<PathBuf, String> {
+    let spec = PipelineSpec::from_id(&sample.pipeline)?;
+    let generator = if spec.is_bench() {
+        tc.generator("bench/pipelines", "bench")?
+    } else {
+        tc.generator("tools/random_pipeline", "random")?
+    };
+    let params = params_of_schedule_id(&sample.schedule)?;
+    let runner = build_schedule(tc, &generator, &spec, dir, &params, sample.threads)?;
+    let rebuilt = std::fs::read(dir.join(format!("{}.featurization", spec.generator_name)))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    if rebuilt != sample.featurization {
+        return Err(format!(
+            "`{} | {}` no longer builds the schedule that was recorded (its featurization \
+             differs): the plugin or the generator changed since the dataset was collected",
+            sample.pipeline, sample.schedule
+        ));
+    }
+    Ok(runner)
+}
+
 pub fn run_noise(repo: &Path, cmd: &NoiseCommand) -> Result<(Vec<Remeasured>, f64), String> {
     if cmd.samples == 0 || cmd.rounds < 2 {
         return Err("the noise report needs at least 1 sample and 2 rounds".into());
@@ -68,25 +91,11 @@ pub fn run_noise(repo: &Path, cmd: &NoiseCommand) -> Result<(Vec<Remeasured>, f6
     let tc = Toolchain::locate(repo, &cmd.work, cmd.plugin.as_deref())?;
     let mut runners = Vec::new();
     for (k, sample) in chosen.iter().enumerate() {
-        let spec = PipelineSpec::from_id(&sample.pipeline)?;
-        let generator = if spec.is_bench() {
-            tc.generator("bench/pipelines", "bench")?
-        } else {
-            tc.generator("tools/random_pipeline", "random")?
-        };
-        let params = params_of_schedule_id(&sample.schedule)?;
-        let dir = cmd.work.join(format!("noise-{k}"));
-        let runner = build_schedule(&tc, &generator, &spec, &dir, &params, sample.threads)?;
-        let rebuilt = std::fs::read(dir.join(format!("{}.featurization", spec.generator_name)))
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
-        if rebuilt != sample.featurization {
-            return Err(format!(
-                "`{} | {}` no longer builds the schedule that was recorded (its featurization \
-                 differs): the plugin or the generator changed since the dataset was collected",
-                sample.pipeline, sample.schedule
-            ));
-        }
-        runners.push(runner);
+        runners.push(rebuild_sample(
+            &tc,
+            sample,
+            &cmd.work.join(format!("noise-{k}")),
+        )?);
     }
     let mut results: Vec<Remeasured> = chosen
         .iter()

@@ -1,5 +1,5 @@
-//! The collector refuses arguments out of range before it builds or measures anything: a clear
-//! error naming the argument and its range, no dataset written.
+//! The collector (and `remeasure`) refuse arguments out of range before they build or measure
+//! anything: a clear error naming the argument and its range, nothing written.
 
 use std::process::Command;
 
@@ -49,5 +49,38 @@ fn out_of_range_arguments_are_refused_up_front() {
         "{err}"
     );
     assert!(!out.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn remeasure_refuses_out_of_range_arguments_up_front() {
+    let dir = std::env::temp_dir().join(format!("hgcn-remeasure-args-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("never.md");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (args, named, range) in [
+        (["--pipelines", "0"], "--pipelines", "1..=1000"),
+        (["--jobs", "0"], "--jobs", "1..=64"),
+        (["--repeats", "0"], "--repeats", "1..=100"),
+    ] {
+        let result = Command::new(env!("CARGO_BIN_EXE_halide-gcn-tools"))
+            .current_dir(&repo)
+            .args([
+                "remeasure",
+                "--data",
+                "tools/tests/data/four_pipelines.hgds.gz",
+            ])
+            .arg("--report")
+            .arg(&report)
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&result.stderr);
+        assert!(
+            !result.status.success() && err.contains(named) && err.contains(range),
+            "{args:?}: {err}"
+        );
+        assert!(!report.exists(), "{args:?} wrote a report");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
