@@ -15,7 +15,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use autoschedule_gcn::bridge::ffi::ParamEntry;
@@ -25,7 +24,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::dataset::{DatasetWriter, Sample};
 use crate::measure::{measure, Procedure, WARM_UP_LIMIT};
 use crate::outputs;
-use crate::process::{run_checked, run_measured};
+use crate::process::{map_in_parallel, run_checked, run_measured};
 use crate::toolchain::Toolchain;
 
 /// Which pipelines to collect.
@@ -492,29 +491,17 @@ impl Collector<'_> {
         root: &Path,
         pending: &[usize],
     ) -> Vec<(usize, Result<PathBuf, String>)> {
-        let built: Mutex<Vec<(usize, Result<PathBuf, String>)>> = Mutex::new(Vec::new());
-        let queue = Mutex::new(pending.to_vec());
-        std::thread::scope(|scope| {
-            for _ in 0..self.options.jobs.max(1) {
-                scope.spawn(|| loop {
-                    let Some(k) = queue.lock().expect("queue").pop() else {
-                        break;
-                    };
-                    let result = build_schedule(
-                        &self.toolchain,
-                        &self.generator,
-                        spec,
-                        &root.join(format!("schedule-{k}")),
-                        &schedule_params(k, self.options),
-                        self.options.threads,
-                    );
-                    built.lock().expect("results").push((k, result));
-                });
-            }
+        let built = map_in_parallel(pending, self.options.jobs, |_, &k| {
+            build_schedule(
+                &self.toolchain,
+                &self.generator,
+                spec,
+                &root.join(format!("schedule-{k}")),
+                &schedule_params(k, self.options),
+                self.options.threads,
+            )
         });
-        let mut built = built.into_inner().expect("results");
-        built.sort_by_key(|(k, _)| *k);
-        built
+        pending.iter().copied().zip(built).collect()
     }
 
     /// Checks schedule `k` of `spec` (built into `dir`) against the reference, benchmarks it

@@ -34,12 +34,7 @@ pub fn pick_samples(samples: &[Sample], count: usize) -> Vec<&Sample> {
             .total_cmp(&b.run_time_ms)
             .then_with(|| a.key().cmp(&b.key()))
     });
-    if sorted.len() <= count {
-        return sorted;
-    }
-    (0..count)
-        .map(|k| sorted[k * (sorted.len() - 1) / (count - 1).max(1)])
-        .collect()
+    evenly_spaced(&sorted, count)
 }
 
 /// One re-measured sample.
@@ -53,15 +48,31 @@ pub struct Remeasured {
     pub repeat_spreads: Vec<f64>,
 }
 
+/// The generator of `spec`'s pipelines (built when its sources are newer).
+pub fn generator_of(tc: &Toolchain, spec: &PipelineSpec) -> Result<PathBuf, String> {
+    if spec.is_bench() {
+        tc.generator("bench/pipelines", "bench")
+    } else {
+        tc.generator("tools/random_pipeline", "random")
+    }
+}
+
+/// Items at `count` evenly spaced positions of `items`, the first and the last included (all
+/// of them when there are no more than `count`).
+pub fn evenly_spaced<T: Clone>(items: &[T], count: usize) -> Vec<T> {
+    if items.len() <= count {
+        return items.to_vec();
+    }
+    (0..count)
+        .map(|k| items[k * (items.len() - 1) / (count - 1).max(1)].clone())
+        .collect()
+}
+
 /// Builds `sample`'s schedule again from its ids into `dir` and checks that it featurizes
 /// exactly as recorded (so it is the schedule that was measured); its runner.
 pub fn rebuild_sample(tc: &Toolchain, sample: &Sample, dir: &Path) -> Result<PathBuf, String> {
     let spec = PipelineSpec::from_id(&sample.pipeline)?;
-    let generator = if spec.is_bench() {
-        tc.generator("bench/pipelines", "bench")?
-    } else {
-        tc.generator("tools/random_pipeline", "random")?
-    };
+    let generator = generator_of(tc, &spec)?;
     let params = params_of_schedule_id(&sample.schedule)?;
     let runner = build_schedule(tc, &generator, &spec, dir, &params, sample.threads)?;
     let rebuilt = std::fs::read(dir.join(format!("{}.featurization", spec.generator_name)))

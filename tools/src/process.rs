@@ -1,8 +1,9 @@
-//! Running child processes: checked runs for build steps, and measured runs (wall time, peak
-//! resident memory from wait4, a time limit) for autoscheduling.
+//! Running child processes: checked runs for build steps, measured runs (wall time, peak
+//! resident memory from wait4, a time limit) for autoscheduling, and several builds at once.
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Makes the child die with the thread that starts it (Linux `PR_SET_PDEATHSIG`): a collector
@@ -158,5 +159,49 @@ pub fn run_measured(cmd: &mut Command, limit: Duration) -> Measured {
         seconds,
         peak_rss_bytes: usage.ru_maxrss as u64 * 1024,
         failure,
+    }
+}
+
+/// `f(position, item)` of every item, `jobs` threads at a time (each item's child processes
+/// are waited for on the thread that started them); the results in the items' order.
+pub fn map_in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(usize, &T) -> R + Sync,
+) -> Vec<R> {
+    let queue = Mutex::new((0..items.len()).rev().collect::<Vec<_>>());
+    let done = Mutex::new(Vec::with_capacity(items.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let Some(k) = queue.lock().expect("queue").pop() else {
+                    break;
+                };
+                let result = f(k, &items[k]);
+                done.lock().expect("results").push((k, result));
+            });
+        }
+    });
+    let mut done = done.into_inner().expect("results");
+    done.sort_by_key(|(k, _)| *k);
+    done.into_iter().map(|(_, result)| result).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_results_come_back_in_the_items_order() {
+        let items: Vec<u64> = (0..50).collect();
+        for jobs in [0, 1, 3, 64] {
+            let squares = map_in_parallel(&items, jobs, |k, &x| {
+                assert_eq!(k as u64, x);
+                // Uneven work, so that threads finish out of order.
+                std::thread::sleep(Duration::from_micros((x * 7919) % 500));
+                x * x
+            });
+            assert_eq!(squares, items.iter().map(|x| x * x).collect::<Vec<_>>());
+        }
     }
 }

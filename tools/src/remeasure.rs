@@ -8,13 +8,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use crate::collect::PipelineSpec;
 use crate::dataset::{read_dataset, Sample};
 use crate::measure::{measure, Procedure};
 use crate::metrics::{kendall_tau, top1_regret};
-use crate::noise::rebuild_sample;
+use crate::noise::{evenly_spaced, generator_of, rebuild_sample};
+use crate::process::map_in_parallel;
 use crate::timing::{geomean, median};
 use crate::toolchain::Toolchain;
 
@@ -81,12 +81,7 @@ pub fn pick_pipelines(samples: &[Sample], count: usize) -> Vec<Vec<&Sample>> {
             .push(sample);
     }
     let all: Vec<Vec<&Sample>> = by_pipeline.into_values().collect();
-    if all.len() <= count {
-        return all;
-    }
-    (0..count)
-        .map(|k| all[k * (all.len() - 1) / (count - 1).max(1)].clone())
-        .collect()
+    evenly_spaced(&all, count)
 }
 
 pub fn run_remeasure(
@@ -108,17 +103,17 @@ pub fn run_remeasure(
     for (k, samples) in pick_pipelines(&all, cmd.pipelines).iter().enumerate() {
         let pipeline = &samples[0].pipeline;
         // Built once here, so that the parallel builds below find it up to date.
-        if PipelineSpec::from_id(pipeline)?.is_bench() {
-            tc.generator("bench/pipelines", "bench")?;
-        } else {
-            tc.generator("tools/random_pipeline", "random")?;
-        }
+        generator_of(&tc, &PipelineSpec::from_id(pipeline)?)?;
         eprintln!(
             "remeasure: {pipeline}: building {} schedules",
             samples.len()
         );
         let root = cmd.work.join(format!("pipeline-{k}"));
-        let runners = build_all(&tc, samples, &root, cmd.jobs)?;
+        let runners = map_in_parallel(samples, cmd.jobs, |j, sample| {
+            rebuild_sample(&tc, sample, &root.join(format!("schedule-{j}")))
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
         let mut schedules = Vec::with_capacity(samples.len());
         for (j, (sample, runner)) in samples.iter().zip(&runners).enumerate() {
             eprint!(
@@ -150,31 +145,6 @@ pub fn run_remeasure(
         });
     }
     Ok(results)
-}
-
-/// Rebuilds `samples`, `jobs` at a time; their runners in the same order.
-fn build_all(
-    tc: &Toolchain,
-    samples: &[&Sample],
-    root: &Path,
-    jobs: usize,
-) -> Result<Vec<PathBuf>, String> {
-    let queue = Mutex::new((0..samples.len()).collect::<Vec<_>>());
-    let built = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            scope.spawn(|| loop {
-                let Some(k) = queue.lock().expect("queue").pop() else {
-                    break;
-                };
-                let result = rebuild_sample(tc, samples[k], &root.join(format!("schedule-{k}")));
-                built.lock().expect("results").push((k, result));
-            });
-        }
-    });
-    let mut built = built.into_inner().expect("results");
-    built.sort_by_key(|(k, _)| *k);
-    built.into_iter().map(|(_, runner)| runner).collect()
 }
 
 /// The markdown report.
