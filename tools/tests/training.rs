@@ -144,9 +144,12 @@ fn training_exports_a_model_tract_agrees_with_and_is_deterministic() {
     .expect_err("evaluate accepted another split");
     assert!(err.contains("was trained with the split"), "{err}");
     // A model that records no split (init-model's untrained one): refused too.
+    let untrained = first.join("untrained.onnx");
+    let (ok, stderr) = tools(&["init-model", "--out", untrained.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
     let err = run_evaluate(&EvaluateCommand {
         data: vec![fixture()],
-        model: Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/gcn.onnx"),
+        model: untrained,
         baseline: first.join("baseline.safetensors"),
         split: split(),
         report: first.join("other.md"),
