@@ -66,6 +66,8 @@ pub struct Options {
 /// What one run of the collector did.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Report {
+    /// Schedules whose output matched the unscheduled reference (benchmarked or not).
+    pub matched: usize,
     pub appended: usize,
     pub skipped: usize,
     pub mismatches: usize,
@@ -533,6 +535,7 @@ impl Collector<'_> {
             }
             Err(e) => return self.failed(&format!("{} {id}: run failed: {e}", spec.id)),
         }
+        self.report.matched += 1;
         if self.writer.is_some() {
             self.measure_and_append(spec, id, dir, &runner)?;
         }

@@ -398,8 +398,8 @@ fn main() {
             let repo = std::env::current_dir().map_err(|e| e.to_string())?;
             let report = collect(&repo, &options)?;
             println!(
-                "collect: {} samples appended, {} already there, {} output mismatches, {} failures, {} too slow to benchmark",
-                report.appended, report.skipped, report.mismatches, report.failures, report.too_slow
+                "collect: {} schedules matched their reference, {} samples appended, {} already there, {} output mismatches, {} failures, {} too slow to benchmark",
+                report.matched, report.appended, report.skipped, report.mismatches, report.failures, report.too_slow
             );
             if report.mismatches > 0 || report.failures > 0 {
                 // Finished, but some schedules were not recorded: a distinct exit status, so
