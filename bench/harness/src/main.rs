@@ -51,7 +51,8 @@ struct Args {
     /// Pipelines to run (default: all).
     #[arg(long, value_delimiter = ',')]
     pipelines: Vec<String>,
-    /// Autoschedulers to compare.
+    /// Autoschedulers to compare. `Gcn` runs with `--cost-model`; `Gcn-<model>` is Gcn with
+    /// `cost_model=<model>` as one more contender (e.g. `Gcn-gcn`, the embedded trained GCN).
     #[arg(
         long,
         value_delimiter = ',',
@@ -88,16 +89,24 @@ struct Args {
 }
 
 fn scheduler_args(name: &str, args: &Args, threads: u32, tc: &Toolchain) -> Vec<String> {
+    let autoscheduler = if report::is_gcn(name) { "Gcn" } else { name };
     let mut out = vec![
         "-p".to_string(),
-        tc.plugin_of(name).display().to_string(),
-        format!("autoscheduler={name}"),
+        tc.plugin_of(autoscheduler).display().to_string(),
+        format!("autoscheduler={autoscheduler}"),
         format!("autoscheduler.parallelism={threads}"),
     ];
     match name {
         "Gcn" => {
             out.push(format!("autoscheduler.beam_size={}", args.beam_size));
             out.push(format!("autoscheduler.cost_model={}", args.cost_model));
+        }
+        _ if name.starts_with("Gcn-") => {
+            out.push(format!("autoscheduler.beam_size={}", args.beam_size));
+            out.push(format!(
+                "autoscheduler.cost_model={}",
+                &name["Gcn-".len()..]
+            ));
         }
         "Adams2019" => out.push(format!("autoscheduler.beam_size={}", args.beam_size)),
         _ => {}

@@ -52,6 +52,11 @@ fn cell_time(r: &SchedulerResult) -> String {
     }
 }
 
+/// Our autoscheduler under the run's cost model (`Gcn`) or a named one (`Gcn-gcn`, ...).
+pub fn is_gcn(scheduler: &str) -> bool {
+    scheduler == "Gcn" || scheduler.starts_with("Gcn-")
+}
+
 /// The report as markdown.
 pub fn markdown(
     pipelines: &[String],
@@ -68,24 +73,34 @@ pub fn markdown(
     let _ = writeln!(
         md,
         "Measured by `bash scripts/bench.sh` at commit {commit} on this machine: target host-strict_float, {threads} threads and \
-         `parallelism={threads}` for every scheduler, Gcn with `cost_model={cost_model}` and beam {beam_size} \
+         `parallelism={threads}` for every scheduler, Gcn with `cost_model={cost_model}` (`Gcn-<name>`: with `cost_model=<name>`) and beam {beam_size} \
          (Adams2019 with the same beam), {rounds} interleaved timing rounds of RunGen `--benchmarks=all`. \
          Times are milliseconds, best of the rounds (median in parentheses). Every schedule's output was \
          compared byte for byte with the reference (every Func at root).\n"
     );
+    // Each Gcn contender (`Gcn`, and `Gcn-<cost model>` when asked for) against each of
+    // Halide's autoschedulers and against the best of them.
+    let gcns: Vec<&String> = schedulers.iter().filter(|s| is_gcn(s)).collect();
+    let others: Vec<&String> = schedulers.iter().filter(|s| !is_gcn(s)).collect();
+    let mut columns: Vec<(String, &String, Option<&String>)> = Vec::new();
+    for g in &gcns {
+        for o in &others {
+            columns.push((format!("{g}/{o}"), g, Some(o)));
+        }
+        columns.push((format!("{g}/best"), g, None));
+    }
     let _ = write!(md, "| pipeline |");
     for s in schedulers {
         let _ = write!(md, " {s} ms |");
     }
-    let others: Vec<&String> = schedulers.iter().filter(|s| *s != "Gcn").collect();
-    for s in &others {
-        let _ = write!(md, " Gcn/{s} |");
+    for (name, _, _) in &columns {
+        let _ = write!(md, " {name} |");
     }
-    let _ = writeln!(md, " Gcn/best |");
+    let _ = writeln!(md);
     let _ = writeln!(
         md,
         "|{}",
-        "---|".repeat(1 + schedulers.len() + others.len() + 1)
+        "---|".repeat(1 + schedulers.len() + columns.len())
     );
     let mut ratios: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for p in pipelines {
@@ -98,14 +113,19 @@ pub fn markdown(
                 r.schedulers.get(s).map(cell_time).unwrap_or_default()
             );
         }
-        let gcn = r.schedulers.get("Gcn").and_then(SchedulerResult::best_ms);
-        let mut best_other = f64::INFINITY;
-        for s in &others {
-            let other = r.schedulers.get(*s).and_then(SchedulerResult::best_ms);
-            match (gcn, other) {
+        let best_ms = |s: &String| r.schedulers.get(s).and_then(SchedulerResult::best_ms);
+        let best_other = others
+            .iter()
+            .filter_map(|o| best_ms(o))
+            .fold(f64::INFINITY, f64::min);
+        for (name, g, o) in &columns {
+            let other = match o {
+                Some(o) => best_ms(o),
+                None => best_other.is_finite().then_some(best_other),
+            };
+            match (best_ms(g), other) {
                 (Some(g), Some(o)) => {
-                    ratios.entry(s.to_string()).or_default().push(g / o);
-                    best_other = best_other.min(o);
+                    ratios.entry(name.clone()).or_default().push(g / o);
                     let _ = write!(md, " {:.2} |", g / o);
                 }
                 _ => {
@@ -113,24 +133,13 @@ pub fn markdown(
                 }
             }
         }
-        match gcn {
-            Some(g) if best_other.is_finite() => {
-                ratios
-                    .entry("best".to_string())
-                    .or_default()
-                    .push(g / best_other);
-                let _ = writeln!(md, " {:.2} |", g / best_other);
-            }
-            _ => {
-                let _ = writeln!(md, " - |");
-            }
-        }
+        let _ = writeln!(md);
     }
     let _ = write!(md, "| **geomean** |{}", " |".repeat(schedulers.len()));
-    for s in &others {
-        let _ = write!(md, " {} |", fmt_geomean(ratios.get(s.as_str()), ""));
+    for (name, _, _) in &columns {
+        let _ = write!(md, " {} |", fmt_geomean(ratios.get(name), ""));
     }
-    let _ = writeln!(md, " {} |\n", fmt_geomean(ratios.get("best"), ""));
+    let _ = writeln!(md, "\n");
     let _ = writeln!(md, "Ratios below 1 mean Gcn's code is faster.\n");
     let _ = writeln!(
         md,
