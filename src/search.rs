@@ -319,6 +319,11 @@ pub fn structural_hash(nest: &LoopNest, decided: &[usize], depth: usize) -> u64 
 /// Passes of the coarse-to-fine search when the beam is wider than one state.
 pub const NUM_PASSES: usize = 3;
 
+/// Operations per point (inlined producers included) above which a child is not costed. The
+/// committed dataset's schedules reach 415; inlining a 100-stage stencil chain into itself, which
+/// a cost model blind to expression size (a GCN) chose, crashed Halide's lowering.
+pub const MAX_OPS_PER_POINT: f64 = 4096.0;
+
 /// Per decision step, the structural hashes a pass admits (at the depth of the previous pass).
 struct Admitted {
     depth: usize,
@@ -374,18 +379,38 @@ fn search_pass(
                 .map(|(c, _)| c)
                 .collect();
         }
-        let mut over_limit = Vec::with_capacity(children.len());
+        // Inlining multiplies a consumer's expression by its producers' (a chain of stencils
+        // inlined into each other grows geometrically); past MAX_OPS_PER_POINT Halide's own
+        // lowering overflows its stack or runs for minutes. No child is dropped when all are
+        // over (none is when a parent is within it: only inlining grows expressions).
+        let mut features = Vec::with_capacity(children.len());
+        let mut fulls = Vec::with_capacity(children.len());
         for child in &children {
             let full = complete(dag, root, child, params);
             let bounds = nest_bounds(dag, &full, root)?;
+            features.push(schedule_features(dag, &full, &bounds, root));
+            fulls.push((full, bounds));
+        }
+        let within = |f: &Vec<StageFeatures>| f.iter().all(|s| s.ops_per_point <= MAX_OPS_PER_POINT);
+        if features.iter().any(within) {
+            let keep: Vec<bool> = features.iter().map(within).collect();
+            let mut k = keep.iter();
+            children.retain(|_| *k.next().expect("one flag per child"));
+            let mut k = keep.iter();
+            features.retain(|_| *k.next().expect("one flag per child"));
+            let mut k = keep.iter();
+            fulls.retain(|_| *k.next().expect("one flag per child"));
+        }
+        let mut over_limit = Vec::with_capacity(children.len());
+        for ((full, bounds), stages) in fulls.iter().zip(features) {
             over_limit.push(match params.memory_limit {
                 Some(limit) => {
-                    let peak = estimated_peak_bytes(dag, &full, &bounds, root, params.parallelism)?;
+                    let peak = estimated_peak_bytes(dag, full, bounds, root, params.parallelism)?;
                     (peak > limit as f64).then_some(peak)
                 }
                 None => None,
             });
-            model.enqueue(schedule_features(dag, &full, &bounds, root))?;
+            model.enqueue(stages)?;
         }
         let costs = model.evaluate()?;
         *states_evaluated += children.len();
@@ -545,7 +570,7 @@ pub fn beam_search(
 mod tests {
     use super::*;
     use crate::bounds::root_bounds;
-    use crate::test_dags::{stencil_nest, stencil_pair};
+    use crate::test_dags::{stencil_chain, stencil_nest, stencil_pair};
 
     #[test]
     fn placing_a_producer_may_retile_its_consumer_into_strips() {
@@ -600,6 +625,49 @@ mod tests {
         // Each child is a distinct state.
         let distinct: HashSet<&LoopNest> = children.iter().collect();
         assert_eq!(distinct.len(), children.len());
+    }
+
+    /// Costs a schedule by its Funcs not inlined: inlining always looks free.
+    struct InliningIsFree(Vec<f64>);
+
+    impl CostModel for InliningIsFree {
+        fn set_pipeline(&mut self, _dag: &Dag) -> Result<()> {
+            Ok(())
+        }
+        fn enqueue(&mut self, stages: Vec<StageFeatures>) -> Result<usize> {
+            self.0.push(stages.iter().map(|s| 1.0 - s.inlined).sum());
+            Ok(self.0.len() - 1)
+        }
+        fn evaluate(&mut self) -> Result<Vec<f64>> {
+            Ok(std::mem::take(&mut self.0))
+        }
+    }
+
+    #[test]
+    fn inlining_stops_where_expressions_outgrow_the_limit() {
+        let params = Params {
+            beam_size: 4,
+            ..Params::default()
+        };
+        // 6 Funcs: everything inlines (3^5 = 243 adds-worth per point at most).
+        let short = stencil_chain(6);
+        let root = root_bounds(&short).unwrap();
+        let found = beam_search(&short, &root, &params, &mut InliningIsFree(Vec::new())).unwrap();
+        let inlined = (0..5)
+            .filter(|&f| found.nest.choice(f).unwrap().placement == Placement::Inline)
+            .count();
+        assert_eq!(inlined, 5);
+        // 12 Funcs: inlining all would make 3^11 (177,147) adds per point of the output.
+        let long = stencil_chain(12);
+        let root = root_bounds(&long).unwrap();
+        let found = beam_search(&long, &root, &params, &mut InliningIsFree(Vec::new())).unwrap();
+        let worst = found
+            .features
+            .iter()
+            .map(|s| s.ops_per_point)
+            .fold(0.0, f64::max);
+        assert!(worst <= MAX_OPS_PER_POINT, "{worst} ops per point");
+        assert!(worst > MAX_OPS_PER_POINT / 3.0, "inlined up to the limit: {worst}");
     }
 
     #[test]

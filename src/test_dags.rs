@@ -256,3 +256,34 @@ pub fn stencil_through_a_boundary() -> Dag {
     };
     Dag::new(dag).unwrap()
 }
+
+/// A chain of `n` Funcs, each the output's producer through the next: `f{k+1}` reads `f{k}`
+/// through a 3-tap horizontal stencil and adds (one add per point); the last is the 64x64
+/// output. Inlined into each other, the expression triples per Func.
+pub fn stencil_chain(n: usize) -> Dag {
+    use crate::pipeline_features::{OP_KIND_NAMES, SCALAR_CLASS_NAMES};
+    let add = OP_KIND_NAMES.iter().position(|k| *k == "add").expect("add is an op kind");
+    let stages = (0..n)
+        .map(|k| {
+            let mut s = stage(k as i32);
+            s.op_histogram[add * SCALAR_CLASS_NAMES.len()] = 1;
+            s
+        })
+        .collect();
+    Dag::new(ffi::Dag {
+        funcs: (0..n)
+            .map(|k| func(&format!("f{k}"), k as i32, k + 1 == n))
+            .collect(),
+        stages,
+        edges: (1..n)
+            .map(|k| ffi::DagEdge {
+                producer: k as i32 - 1,
+                consumer_stage: k as i32,
+                footprint: vec![pair(0, -1, 1), pair(2, 0, 0)],
+                calls: 3,
+            })
+            .collect(),
+        target: target(),
+    })
+    .unwrap()
+}
