@@ -383,34 +383,31 @@ fn search_pass(
         // inlined into each other grows geometrically); past MAX_OPS_PER_POINT Halide's own
         // lowering overflows its stack or runs for minutes. No child is dropped when all are
         // over (none is when a parent is within it: only inlining grows expressions).
-        let mut features = Vec::with_capacity(children.len());
-        let mut fulls = Vec::with_capacity(children.len());
-        for child in &children {
-            let full = complete(dag, root, child, params);
+        let mut costed = Vec::with_capacity(children.len());
+        for child in children {
+            let full = complete(dag, root, &child, params);
             let bounds = nest_bounds(dag, &full, root)?;
-            features.push(schedule_features(dag, &full, &bounds, root));
-            fulls.push((full, bounds));
-        }
-        let within = |f: &Vec<StageFeatures>| f.iter().all(|s| s.ops_per_point <= MAX_OPS_PER_POINT);
-        if features.iter().any(within) {
-            let keep: Vec<bool> = features.iter().map(within).collect();
-            let mut k = keep.iter();
-            children.retain(|_| *k.next().expect("one flag per child"));
-            let mut k = keep.iter();
-            features.retain(|_| *k.next().expect("one flag per child"));
-            let mut k = keep.iter();
-            fulls.retain(|_| *k.next().expect("one flag per child"));
-        }
-        let mut over_limit = Vec::with_capacity(children.len());
-        for ((full, bounds), stages) in fulls.iter().zip(features) {
-            over_limit.push(match params.memory_limit {
+            let over_limit = match params.memory_limit {
                 Some(limit) => {
-                    let peak = estimated_peak_bytes(dag, full, bounds, root, params.parallelism)?;
+                    let peak = estimated_peak_bytes(dag, &full, &bounds, root, params.parallelism)?;
                     (peak > limit as f64).then_some(peak)
                 }
                 None => None,
-            });
+            };
+            costed.push((child, schedule_features(dag, &full, &bounds, root), over_limit));
+        }
+        let within = |stages: &[StageFeatures]| {
+            stages.iter().all(|s| s.ops_per_point <= MAX_OPS_PER_POINT)
+        };
+        if costed.iter().any(|(_, stages, _)| within(stages)) {
+            costed.retain(|(_, stages, _)| within(stages));
+        }
+        let mut children = Vec::with_capacity(costed.len());
+        let mut over_limit = Vec::with_capacity(costed.len());
+        for (child, stages, over) in costed {
             model.enqueue(stages)?;
+            children.push(child);
+            over_limit.push(over);
         }
         let costs = model.evaluate()?;
         *states_evaluated += children.len();
