@@ -141,14 +141,16 @@ fn sampled_schedules_tile_a_reduction_s_update_into_blocks_inside_its_rvar() {
     // matmul: prod(x, y) += a(k, y) * b(x, k). A register block tiles the update's y (not only
     // its vectorized x) and keeps the tile loops inside the RVar k. Every sample is checked
     // against the reference. The analytic model ranks, whatever the suite runs with: an
-    // untrained GCN's choices among the candidates say nothing about the search space.
+    // untrained GCN's choices among the candidates say nothing about the search space. Each
+    // step keeps a tenth of its children: with half kept, the analytic model's favourite
+    // (x alone, split twice) survives almost every draw and the blocked nests are never picked.
     let mut blocked = 0;
     for seed in 1..=10 {
         let seed = seed.to_string();
         let params = [
             ("cost_model", "analytic"),
             ("beam_size", "1"),
-            ("random_dropout", "50"),
+            ("random_dropout", "10"),
             ("random_dropout_seed", seed.as_str()),
         ];
         let dir = check_gcn_matches_reference("matmul", &params, &["schedule"]);
