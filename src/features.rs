@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use crate::bounds::{RootBounds, Span};
 use crate::dag::Dag;
 use crate::expr::Rational;
+use crate::inlined_ops::ops_per_point;
 use crate::loop_nest::{LoopNest, Placement, Site};
 use crate::nest_bounds::{symbols_of, NestBounds};
 use crate::stage_loops::{computed_extent, contiguous_extent, middle_step, unrolled_extent};
@@ -193,33 +194,6 @@ fn lines(spans: &[crate::bounds::Span], bytes_per_point: f64) -> f64 {
             .iter()
             .map(|s| s.extent().max(0) as f64)
             .product::<f64>()
-}
-
-/// Arithmetic operations per point of stage `s` with inlined producers expanded: (its own,
-/// those of the inlined producers it evaluates). Memoized per stage (`memo`), so a deep
-/// pyramid of inlined Funcs costs one visit per stage, not one per path.
-fn ops_per_point(
-    dag: &Dag,
-    nest: &LoopNest,
-    s: usize,
-    memo: &mut Vec<Option<(f64, f64)>>,
-) -> (f64, f64) {
-    if let Some(hit) = memo[s] {
-        return hit;
-    }
-    let own = dag.stage_ops[s];
-    let mut inlined = 0.0;
-    for &e in &dag.edges_into_stage[s] {
-        let edge = &dag.raw.edges[e];
-        let p = edge.producer as usize;
-        if nest.choice(p).map(|c| c.placement) == Some(Placement::Inline) {
-            let ps = dag.stages_of(p).start;
-            let (p_own, p_inlined) = ops_per_point(dag, nest, ps, memo);
-            inlined += edge.calls as f64 * (p_own + p_inlined);
-        }
-    }
-    memo[s] = Some((own, inlined));
-    (own, inlined)
 }
 
 /// A load's Jacobian: `[callee dim][loop]`, `None` where a slope is unknown.
@@ -513,7 +487,8 @@ pub fn schedule_features(
             };
             row.innermost_pure_loop_extent =
                 innermost_pure.map(|l| run_extent(l) as f64).unwrap_or(1.0);
-            row.unrolled_loop_extent = unrolled_extent(stage, tiling, deepest_sites[s]) as f64;
+            row.unrolled_loop_extent =
+                unrolled_extent(stage, tiling, deepest_sites[s], row.ops_per_point) as f64;
             if tiling.vector.is_some() {
                 row.num_vectors = row.points_computed_total / lanes;
             } else {

@@ -14,7 +14,8 @@
 //! - [`stage_loops`]: the loop structure of a tiled stage (sites, extents, unrolling).
 //! - [`tiling`]: candidate and default tilings of a stage.
 //! - [`memory`]: the estimated peak memory of a loop nest (`memory_limit`).
-//! - [`features`]: schedule features per stage.
+//! - [`features`]: schedule features per stage; [`inlined_ops`]: the arithmetic per point of a
+//!   stage with its inlined producers expanded.
 //! - [`cost_model`]: the batched cost-model interface; [`analytic`]: the analytic model.
 //! - [`search`]: the beam search.
 //! - [`nest_text`]: a complete loop nest as text (recorded in the featurization, applied by
@@ -53,6 +54,7 @@ pub mod gcn_evaluator;
 pub mod gcn_reference;
 pub mod gcn_weights;
 pub mod graph;
+pub mod inlined_ops;
 pub mod loop_nest;
 pub mod memory;
 pub mod model_file;

@@ -25,6 +25,7 @@ use std::collections::HashMap;
 
 use crate::bridge::ffi::{LoopRef, Placement as PlanPlacement, SchedulePlan, TailKind};
 use crate::dag::Dag;
+use crate::inlined_ops::ops_per_point;
 use crate::plan::{func_plan, StagePlanBuilder};
 use crate::stage_loops::{inner_loops, site_depths, unrolled_loops, Level};
 
@@ -333,6 +334,7 @@ impl LoopNest {
         let mut stage_plans = Vec::new();
         let deepest = self.deepest_sites(dag.raw.stages.len());
         let sliding = self.sliding_depths(dag.raw.stages.len());
+        let mut ops_memo = vec![None; dag.raw.stages.len()];
         for f in dag.scheduled_funcs() {
             let Some(choice) = self.choice(f) else {
                 continue;
@@ -342,16 +344,14 @@ impl LoopNest {
             }
             let computed_inside = matches!(choice.placement, Placement::At(_));
             for (k, s) in dag.stages_of(f).enumerate() {
-                let unroll_from = deepest[s];
+                let (own_ops, inlined_ops) = ops_per_point(dag, self, s, &mut ops_memo);
+                let unroll = Unroll {
+                    from: deepest[s],
+                    ops_per_point: own_ops + inlined_ops,
+                };
                 let guarded = self.guarded_loops(dag, s, &sliding[s]);
-                let (stage_plan, vars) = stage_plan(
-                    dag,
-                    s,
-                    &choice.stages[k],
-                    unroll_from,
-                    &guarded,
-                    computed_inside,
-                );
+                let (stage_plan, vars) =
+                    stage_plan(dag, s, &choice.stages[k], unroll, &guarded, computed_inside);
                 site_vars.insert(s, vars);
                 stage_plans.push(stage_plan);
             }
@@ -402,6 +402,14 @@ fn tail_of(dag: &Dag, s: usize) -> TailKind {
     }
 }
 
+/// Which of a stage's tile loops may unroll: those inside its deepest site in use (`from`, an
+/// index into its inner loops), as many as a body of `ops_per_point` allows.
+#[derive(Debug, Clone, Copy)]
+struct Unroll {
+    from: usize,
+    ops_per_point: f64,
+}
+
 /// The Halide transformations of one tiled stage, and the loop var of each site depth (index
 /// `d`: the loop a producer at depth `d` is computed at).
 ///
@@ -417,7 +425,7 @@ fn stage_plan(
     dag: &Dag,
     s: usize,
     tiling: &StageTiling,
-    unroll_from: usize,
+    unroll: Unroll,
     guarded: &[bool],
     computed_inside: bool,
 ) -> (crate::bridge::ffi::StagePlan, Vec<String>) {
@@ -498,7 +506,7 @@ fn stage_plan(
         };
         site_vars.push(name.expect("every listed inner loop was split off"));
     }
-    for k in unrolled_loops(stage, tiling, unroll_from) {
+    for k in unrolled_loops(stage, tiling, unroll.from, unroll.ops_per_point) {
         builder.unroll(&site_vars[k + 1]);
     }
     (builder.finish(), site_vars)
@@ -556,6 +564,29 @@ mod tests {
                 (2, TailKind::ShiftInwards)
             ]
         );
+    }
+
+    #[test]
+    fn a_stage_that_inlines_long_expressions_unrolls_less() {
+        let mut dag = stencil_pair();
+        let unrolled_loops_of_g = |dag: &Dag, f_placement| {
+            let mut nest = stencil_nest(dag, f_placement);
+            nest.choices[1].as_mut().unwrap().stages[0].tile = vec![2, 2];
+            let plan = nest.to_plan(dag);
+            plan.stages
+                .iter()
+                .find(|sp| sp.stage == 1)
+                .unwrap()
+                .unroll
+                .len()
+        };
+        // g's 2x2 tile unrolls whole.
+        assert_eq!(unrolled_loops_of_g(&dag, Placement::Inline), 2);
+        // g inlines f's 200 operations three times: one copy of its body is all it may hold.
+        dag.stage_ops[0] = 200.0;
+        assert_eq!(unrolled_loops_of_g(&dag, Placement::Inline), 0);
+        // f at root leaves g short.
+        assert_eq!(unrolled_loops_of_g(&dag, Placement::Root), 2);
     }
 
     #[test]

@@ -394,11 +394,14 @@ fn search_pass(
                 }
                 None => None,
             };
-            costed.push((child, schedule_features(dag, &full, &bounds, root), over_limit));
+            costed.push((
+                child,
+                schedule_features(dag, &full, &bounds, root),
+                over_limit,
+            ));
         }
-        let within = |stages: &[StageFeatures]| {
-            stages.iter().all(|s| s.ops_per_point <= MAX_OPS_PER_POINT)
-        };
+        let within =
+            |stages: &[StageFeatures]| stages.iter().all(|s| s.ops_per_point <= MAX_OPS_PER_POINT);
         if costed.iter().any(|(_, stages, _)| within(stages)) {
             costed.retain(|(_, stages, _)| within(stages));
         }
@@ -664,7 +667,10 @@ mod tests {
             .map(|s| s.ops_per_point)
             .fold(0.0, f64::max);
         assert!(worst <= MAX_OPS_PER_POINT, "{worst} ops per point");
-        assert!(worst > MAX_OPS_PER_POINT / 3.0, "inlined up to the limit: {worst}");
+        assert!(
+            worst > MAX_OPS_PER_POINT / 3.0,
+            "inlined up to the limit: {worst}"
+        );
     }
 
     #[test]

@@ -262,7 +262,10 @@ pub fn stencil_through_a_boundary() -> Dag {
 /// output. Inlined into each other, the expression triples per Func.
 pub fn stencil_chain(n: usize) -> Dag {
     use crate::pipeline_features::{OP_KIND_NAMES, SCALAR_CLASS_NAMES};
-    let add = OP_KIND_NAMES.iter().position(|k| *k == "add").expect("add is an op kind");
+    let add = OP_KIND_NAMES
+        .iter()
+        .position(|k| *k == "add")
+        .expect("add is an op kind");
     let stages = (0..n)
         .map(|k| {
             let mut s = stage(k as i32);
