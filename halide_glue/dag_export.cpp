@@ -389,6 +389,7 @@ ExportedPipeline export_dag(const Pipeline &pipeline, const Target &target) {
             }
             const std::vector<Expr> exprs = stage_exprs(def, is_update);
             stage.op_histogram = op_histogram(exprs, f.name());
+            stage.transcendental_calls = transcendental_calls(exprs);
 
             std::map<int32_t, int32_t> calls_per_callee;
             for (const Expr &e : collect_calls(exprs)) {

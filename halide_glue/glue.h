@@ -49,6 +49,7 @@ bool is_value_hint(const Halide::Internal::Call *op);
 
 // --- op_histogram.cpp
 rust::Vec<int32_t> op_histogram(const std::vector<Halide::Expr> &exprs, const std::string &self_name);
+int32_t transcendental_calls(const std::vector<Halide::Expr> &exprs);
 ScalarClass scalar_class_of(const Halide::Type &t);
 
 // --- plan_emit.cpp

@@ -4,6 +4,10 @@
 // (hgcn::OpKind) and scalar class (hgcn::ScalarClass). The row-major layout is the one
 // src/pipeline_features.rs reads; the access-pattern half of the pipeline features is computed
 // in Rust from the exported loads.
+//
+// Apart from the histogram (where each is one extern call), the calls of transcendental math
+// functions whose value changes from point to point: Halide evaluates each as a polynomial of
+// a few dozen operations, so the cost of a stage needs them counted apart.
 #include "glue.h"
 
 using namespace Halide;
@@ -101,6 +105,80 @@ rust::Vec<int32_t> op_histogram(const std::vector<Expr> &exprs, const std::strin
         out.push_back(c);
     }
     return out;
+}
+
+namespace {
+
+// How many exp/log-sized evaluations a math library call is (pow is a log and an exp), or 0
+// for a call that is no transcendental function (sqrt, floor, abs, ...: one instruction).
+int transcendental_weight(const Call *op) {
+    if (op->call_type != Call::PureExtern && op->call_type != Call::Extern) return 0;
+    const std::string &name = op->name;
+    const size_t suffix = name.rfind("_f");
+    if (suffix == std::string::npos) return 0;
+    const std::string base = name.substr(0, suffix);
+    if (base == "pow") return 2;
+    static const char *const single[] = {"exp", "log", "sin", "cos", "tan", "asin", "acos", "atan",
+                                         "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh"};
+    for (const char *s : single) {
+        if (base == s) return 1;
+    }
+    return 0;
+}
+
+// Whether an expression's value can change inside the stage's loops: it reads a loop variable
+// or a Func or buffer. (Calls on parameters alone are hoisted out of every loop.)
+class VariesPerPoint : public IRVisitor {
+public:
+    bool varies = false;
+    using IRVisitor::visit;
+
+private:
+    void visit(const Variable *op) override {
+        if (!op->param.defined()) varies = true;
+    }
+    void visit(const Call *op) override {
+        if (op->call_type == Call::Halide || op->call_type == Call::Image) varies = true;
+        IRVisitor::visit(op);
+    }
+};
+
+bool varies_per_point(const Expr &e) {
+    VariesPerPoint check;
+    e.accept(&check);
+    return check.varies;
+}
+
+class TranscendentalCounter : public IRVisitor {
+public:
+    int32_t calls = 0;
+    using IRVisitor::visit;
+
+private:
+    void visit(const Call *op) override {
+        const int weight = transcendental_weight(op);
+        if (weight > 0) {
+            for (const Expr &arg : op->args) {
+                if (varies_per_point(arg)) {
+                    calls += weight;
+                    break;
+                }
+            }
+        }
+        IRVisitor::visit(op);
+    }
+};
+
+}  // namespace
+
+int32_t transcendental_calls(const std::vector<Expr> &exprs) {
+    TranscendentalCounter counter;
+    for (const Expr &e : exprs) {
+        if (e.defined()) {
+            e.accept(&counter);
+        }
+    }
+    return counter.calls;
 }
 
 }  // namespace hgcn

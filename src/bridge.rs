@@ -144,6 +144,10 @@ pub mod ffi {
         /// Schedule-independent operation counts: `OP_KINDS x SCALAR_CLASSES`, row-major,
         /// layout defined by `pipeline_features::OpKind` and `ScalarClass`.
         op_histogram: Vec<i32>,
+        /// Calls of transcendental math functions (exp, log, trig, hyperbolic; pow counts
+        /// twice) whose arguments change from point to point: each is a polynomial of a few
+        /// dozen operations, not the one extern call `op_histogram` counts.
+        transcendental_calls: i32,
         loads: Vec<DagLoad>,
         /// The update has an RDom predicate (`where`).
         has_predicate: bool,

@@ -98,7 +98,8 @@ pub struct Dag {
     pub edges_into_stage: Vec<Vec<usize>>,
     /// Edges whose producer is the Func.
     pub edges_from_func: Vec<Vec<usize>>,
-    /// Per stage: operations per point of its own definition (the op histogram's total).
+    /// Per stage: operations per point of its own definition (the op histogram's total, each
+    /// transcendental call counted as [`TRANSCENDENTAL_OPS`]).
     pub stage_ops: Vec<f64>,
     /// Per stage, per load: the load's Jacobian `[callee dim][loop]` (schedule-independent,
     /// computed once).
@@ -153,7 +154,10 @@ impl Dag {
         let stage_ops = raw
             .stages
             .iter()
-            .map(|s| computed_ops(&s.op_histogram))
+            .map(|s| {
+                computed_ops(&s.op_histogram)
+                    + (TRANSCENDENTAL_OPS - 1.0) * s.transcendental_calls.max(0) as f64
+            })
             .collect();
         let load_jacobians = raw
             .stages
@@ -217,6 +221,13 @@ impl Dag {
             .sum()
     }
 }
+
+/// Operations one transcendental math call (exp, log, a trigonometric or hyperbolic function;
+/// pow is two) evaluates: Halide computes each as a range reduction and a polynomial, about two
+/// dozen vector operations, where the op histogram sees one extern call. Measured on
+/// camera_pipe: with its 1024-entry gamma curve (two pow per entry) inlined into the 14.7M
+/// points that look it up, curved and output ran about 20 ms longer than with the table at root.
+pub const TRANSCENDENTAL_OPS: f64 = 25.0;
 
 /// Operations a stage evaluates per point, from its op histogram: every kind that computes
 /// something. Constants, variables and parameters are operands, calls to Funcs and images are

@@ -1,6 +1,6 @@
 //! A line-per-fact text dump of what the autoscheduler sees in a pipeline: Funcs, stages and
 //! loops, every edge's footprint per dimension (affine forms in the consumer's loop bounds)
-//! with its value at root, and every load's Jacobian and access pattern.
+//! with its value at root, every load's Jacobian and access pattern, and each stage's arithmetic.
 //!
 //! Written to the file named by `HALIDE_GCN_DUMP_DAG` when that variable is set: a debugging aid
 //! for users reporting a bad schedule, and what the Dag-export tests read. Lines are stable
@@ -9,6 +9,7 @@
 //! ```text
 //! func <name> index=<i> input=<0|1> output=<0|1> dims=<d0,d1> stages=<n>
 //! stage <stage> loops=<innermost,...> extents=<e0,...>
+//! ops <stage> computed=<operations per point> transcendental=<calls counted apart>
 //! edge <producer> -> <stage> dim=<d> min=<form> max=<form> root=<min>..<max>
 //! load <stage> <callee> pattern=<pattern> jacobian=<rows separated by ';', entries by ','>
 //! ```
@@ -93,6 +94,13 @@ pub fn dump(dag: &Dag, bounds: &RootBounds) -> String {
             dag.stage_name(s),
             loops.join(","),
             extents.join(",")
+        );
+        let _ = writeln!(
+            out,
+            "ops {} computed={} transcendental={}",
+            dag.stage_name(s),
+            dag.stage_ops[s],
+            stage.transcendental_calls
         );
     }
     for (e, edge) in dag.raw.edges.iter().enumerate() {

@@ -331,6 +331,7 @@ mod tests {
             store_args: Vec::new(),
             op_histogram: Vec::new(),
             loads: Vec::new(),
+            transcendental_calls: 0,
             has_predicate: false,
         }
     }

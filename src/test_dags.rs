@@ -65,6 +65,7 @@ pub fn stage(f: i32) -> ffi::DagStage {
         store_args: vec![shifted(0, 0), shifted(1, 0)],
         op_histogram: vec![0; crate::pipeline_features::NUM_OP_FEATURES],
         loads: Vec::new(),
+        transcendental_calls: 0,
         has_predicate: false,
     }
 }

@@ -79,6 +79,19 @@ fn transpose_swaps_dimensions() {
 }
 
 #[test]
+fn transcendental_calls_that_vary_per_point_are_counted_apart() {
+    let dump = dump_of("gamma_curve");
+    // curve(i) = u8(clamp(pow(f32(i) / 1023, 1 / gamma) * (2 - pow(2, contrast / 100)) * 255
+    // + 0.5, 0, 255)): 13 operations (2 casts, 3 divisions, the 2 pow calls, a subtraction,
+    // 2 multiplications, an addition, a max and a min); the pow of i counts apart as a log and
+    // an exp, 25 operations each (24 more than its call); the pow of Params alone is hoisted
+    // out of the loop and not counted.
+    assert_line(&dump, "ops curve computed=61 transcendental=2");
+    // curved(x, y) = curve(clamp(i32(input(x, y)), 0, 1023)): a cast, a max and a min.
+    assert_line(&dump, "ops curved computed=3 transcendental=0");
+}
+
+#[test]
 fn data_dependent_accesses_are_gathers() {
     let dump = dump_of("lookup_table");
     // table(input(x, y)): the index is loaded data, the footprint is the whole u8 range.

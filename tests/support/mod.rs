@@ -35,6 +35,7 @@ macro_rules! with_test_pipelines {
             diamond,
             transpose,
             lookup_table,
+            gamma_curve,
         );
     };
 }
