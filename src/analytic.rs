@@ -4,7 +4,8 @@
 //! Per computed stage, in cycles of one core:
 //! - arithmetic: every vector or scalar step costs its operations (`ops_per_point`, inlined
 //!   producers included) at two per cycle, plus one scalar load per lane for each load that
-//!   does not vectorize;
+//!   does not vectorize; a vector step's operations on types wider than the one its lanes are
+//!   counted in span several registers each ([`op_width`]);
 //! - memory: the cache lines read per realization from each producer, priced by where the
 //!   producer's allocation lives (L1, L2 or DRAM by its size) and by how contiguous the tile's
 //!   runs along storage dimension 0 are (short runs defeat prefetching), plus the bytes written;
@@ -20,9 +21,13 @@
 //! is tuned to a pipeline.
 
 use crate::cost_model::CostModel;
-use crate::dag::Dag;
+use crate::dag::{op_kind_computes, Dag};
 use crate::error::Result;
 use crate::features::{StageFeatures, CACHE_LINE_BYTES};
+use crate::pipeline_features::{
+    stage_features, ACCESS_KIND_NAMES, NUM_OP_FEATURES, OP_KIND_NAMES, PATTERN_NAMES,
+    SCALAR_CLASS_NAMES,
+};
 
 /// Nominal core clock, cycles per second.
 const CLOCK_HZ: f64 = 3.0e9;
@@ -61,10 +66,59 @@ const SLOT_REUSE_CYCLES: f64 = 20.0;
 /// Cost of dispatching one parallel task through Halide's thread pool, cycles.
 const TASK_CYCLES: f64 = 2000.0;
 
-/// Run-time estimate from features; no state but the configured core count.
+/// Bytes of one value of each scalar class (`pipeline_features::SCALAR_CLASS_NAMES`).
+const CLASS_BYTES: [f64; 7] = [1.0, 1.0, 2.0, 4.0, 8.0, 4.0, 8.0];
+
+/// Vector registers one operation of a stage takes per vector of its lanes, on average over
+/// the stage's operations, from its pipeline features (`row`): Halide vectorizes a stage in
+/// lanes of the narrowest type it loads or stores, so an operation on a type k times wider
+/// spans k registers (a u8 stage computing in f32 does 4 instructions per vector step).
+/// Operations on the narrowest type or narrower, and booleans, take one. 1 for a stage that
+/// computes nothing.
+pub fn op_width(row: &[f32]) -> f64 {
+    let classes = SCALAR_CLASS_NAMES.len();
+    let accessed = |c: usize| {
+        (0..PATTERN_NAMES.len() * ACCESS_KIND_NAMES.len()).any(|k| {
+            row.get(NUM_OP_FEATURES + k * classes + c)
+                .copied()
+                .unwrap_or(0.0)
+                > 0.0
+        })
+    };
+    let Some(narrowest) = (1..classes)
+        .filter(|&c| accessed(c))
+        .map(|c| CLASS_BYTES[c])
+        .min_by(f64::total_cmp)
+    else {
+        return 1.0;
+    };
+    let (mut ops, mut registers) = (0.0, 0.0);
+    for kind in (0..OP_KIND_NAMES.len()).filter(|&k| op_kind_computes(k)) {
+        for c in 0..classes {
+            let n = row.get(kind * classes + c).copied().unwrap_or(0.0) as f64;
+            let width = if c == 0 {
+                1.0
+            } else {
+                (CLASS_BYTES[c] / narrowest).max(1.0)
+            };
+            ops += n;
+            registers += n * width;
+        }
+    }
+    if ops > 0.0 {
+        registers / ops
+    } else {
+        1.0
+    }
+}
+
+/// Run-time estimate from features: the configured core count and, per stage of the pipeline,
+/// its [`op_width`].
 #[derive(Debug, Clone)]
 pub struct AnalyticCostModel {
     parallelism: f64,
+    /// Per stage; a stage without one counts 1.
+    op_widths: Vec<f64>,
     queue: Vec<Vec<StageFeatures>>,
 }
 
@@ -72,8 +126,20 @@ impl AnalyticCostModel {
     pub fn new(parallelism: u32) -> Self {
         AnalyticCostModel {
             parallelism: parallelism.max(1) as f64,
+            op_widths: Vec::new(),
             queue: Vec::new(),
         }
+    }
+
+    /// The stages' operation widths from their pipeline features (rows of
+    /// `pipeline_features::stage_features`), as a dataset records them.
+    pub fn set_pipeline_features(&mut self, rows: &[Vec<f32>]) {
+        self.op_widths = rows.iter().map(|row| op_width(row)).collect();
+    }
+
+    /// The operation width of stage `s`.
+    pub fn op_width_of(&self, s: usize) -> f64 {
+        self.op_widths.get(s).copied().unwrap_or(1.0)
     }
 
     /// Cycles to move `bytes` of an allocation of `allocation_bytes`, in runs of `run_bytes`,
@@ -100,12 +166,12 @@ impl AnalyticCostModel {
         }
     }
 
-    /// Seconds for one stage.
-    pub fn stage_seconds(&self, f: &StageFeatures) -> f64 {
+    /// Seconds for stage `s`.
+    pub fn stage_seconds(&self, s: usize, f: &StageFeatures) -> f64 {
         if f.inlined > 0.0 || f.points_computed_total <= 0.0 {
             return 0.0;
         }
-        let steps = f.num_vectors + f.num_scalars;
+        let steps = f.num_vectors * self.op_width_of(s) + f.num_scalars;
         let arithmetic =
             steps * f.ops_per_point / OPS_PER_CYCLE + f.num_vectors * f.scalar_loads_per_vector;
 
@@ -161,8 +227,12 @@ impl AnalyticCostModel {
 }
 
 impl CostModel for AnalyticCostModel {
-    fn set_pipeline(&mut self, _dag: &Dag) -> Result<()> {
+    fn set_pipeline(&mut self, dag: &Dag) -> Result<()> {
         self.queue.clear();
+        let rows: Vec<Vec<f32>> = (0..dag.raw.stages.len())
+            .map(|s| stage_features(dag, s))
+            .collect();
+        self.set_pipeline_features(&rows);
         Ok(())
     }
 
@@ -175,7 +245,76 @@ impl CostModel for AnalyticCostModel {
         let queue = std::mem::take(&mut self.queue);
         Ok(queue
             .iter()
-            .map(|stages| stages.iter().map(|f| self.stage_seconds(f)).sum())
+            .map(|stages| {
+                stages
+                    .iter()
+                    .enumerate()
+                    .map(|(s, f)| self.stage_seconds(s, f))
+                    .sum()
+            })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline_features::{feature_names, NUM_FEATURES};
+
+    fn row(entries: &[(&str, f32)]) -> Vec<f32> {
+        let names = feature_names();
+        let mut row = vec![0.0; NUM_FEATURES];
+        for (name, value) in entries {
+            row[names.iter().position(|n| n == name).expect(name)] = *value;
+        }
+        row
+    }
+
+    #[test]
+    fn operations_wider_than_the_lanes_span_several_registers() {
+        // A u8 store computed by 3 f32 operations and a u8 one: (3 x 4 + 1) / 4 registers.
+        let u8_from_f32 = row(&[
+            ("access.pointwise.load_func.float", 1.0),
+            ("access.pointwise.store.int8", 1.0),
+            ("op.mul.float", 2.0),
+            ("op.add.float", 1.0),
+            ("op.cast.int8", 1.0),
+        ]);
+        assert_eq!(op_width(&u8_from_f32), 13.0 / 4.0);
+        // Lanes of u16 (the narrowest access); i32 arithmetic takes two registers, a comparison's
+        // boolean one, and constants and loads are no operations.
+        let u16_with_i32 = row(&[
+            ("access.gather.load_image.int16", 1.0),
+            ("access.pointwise.store.int32", 1.0),
+            ("op.add.int32", 1.0),
+            ("op.and.bool", 1.0),
+            ("op.const.int32", 5.0),
+            ("op.func_call.int32", 3.0),
+        ]);
+        assert_eq!(op_width(&u16_with_i32), 3.0 / 2.0);
+        // All in one type, or nothing computed: one register per operation.
+        let f32_only = row(&[("access.pointwise.store.float", 1.0), ("op.add.float", 4.0)]);
+        assert_eq!(op_width(&f32_only), 1.0);
+        assert_eq!(op_width(&row(&[("access.pointwise.store.int8", 1.0)])), 1.0);
+        assert_eq!(op_width(&row(&[])), 1.0);
+    }
+
+    #[test]
+    fn a_wide_expression_costs_more_per_vector() {
+        let mut model = AnalyticCostModel::new(1);
+        let f = StageFeatures {
+            num_vectors: 1000.0,
+            points_computed_total: 64000.0,
+            points_computed_per_realization: 64000.0,
+            ops_per_point: 10.0,
+            ..StageFeatures::default()
+        };
+        let narrow = model.stage_seconds(0, &f);
+        model.set_pipeline_features(&[row(&[
+            ("access.pointwise.store.int8", 1.0),
+            ("op.add.float", 1.0),
+        ])]);
+        let wide = model.stage_seconds(0, &f);
+        assert!(wide > 3.0 * narrow, "{wide} vs {narrow}");
     }
 }

@@ -233,6 +233,17 @@ pub const TRANSCENDENTAL_OPS: f64 = 25.0;
 /// something. Constants, variables and parameters are operands, calls to Funcs and images are
 /// loads (counted by the load features), and lets only bind names.
 pub fn computed_ops(op_histogram: &[i32]) -> f64 {
+    op_histogram
+        .chunks(SCALAR_CLASS_NAMES.len())
+        .take(OP_KIND_NAMES.len())
+        .enumerate()
+        .filter(|&(kind, _)| op_kind_computes(kind))
+        .map(|(_, counts)| counts.iter().map(|&c| c as f64).sum::<f64>())
+        .sum()
+}
+
+/// Whether an op kind (a row of the op histogram) computes something (see [`computed_ops`]).
+pub fn op_kind_computes(kind: usize) -> bool {
     const NOT_WORK: [OpKind; 7] = [
         OpKind::Const,
         OpKind::Variable,
@@ -242,13 +253,7 @@ pub fn computed_ops(op_histogram: &[i32]) -> f64 {
         OpKind::SelfCall,
         OpKind::Let,
     ];
-    op_histogram
-        .chunks(SCALAR_CLASS_NAMES.len())
-        .take(OP_KIND_NAMES.len())
-        .enumerate()
-        .filter(|&(kind, _)| NOT_WORK.iter().all(|k| k.repr as usize != kind))
-        .map(|(_, counts)| counts.iter().map(|&c| c as f64).sum::<f64>())
-        .sum()
+    NOT_WORK.iter().all(|k| k.repr as usize != kind)
 }
 
 /// The Jacobian of an access: `[callee dim][loop]` slopes, `None` where unknown.

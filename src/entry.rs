@@ -114,11 +114,12 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
     };
     let search_time = search_start.elapsed();
     if debug_level() >= 2 {
+        analytic.set_pipeline(&dag)?;
         for (s, f) in result.features.iter().enumerate() {
             eprintln!(
                 "Gcn: {:<24} analytic {:8.4} ms {f:?}",
                 dag.stage_name(s),
-                analytic.stage_seconds(f) * 1e3
+                analytic.stage_seconds(s, f) * 1e3
             );
         }
     }

@@ -83,6 +83,13 @@ pub fn predict_analytic(pipelines: &[&PipelineData]) -> Result<Predictions, Stri
         .iter()
         .map(|p| {
             let mut model = autoschedule_gcn::analytic::AnalyticCostModel::new(p.threads);
+            let width = p.pipeline_features.len() / p.stages.max(1);
+            let rows: Vec<Vec<f32>> = p
+                .pipeline_features
+                .chunks(width.max(1))
+                .map(<[f32]>::to_vec)
+                .collect();
+            model.set_pipeline_features(&rows);
             for schedule in &p.schedules {
                 let stages = schedule
                     .features
