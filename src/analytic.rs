@@ -94,12 +94,13 @@ pub fn op_width(row: &[f32]) -> f64 {
     };
     let (mut ops, mut registers) = (0.0, 0.0);
     for kind in (0..OP_KIND_NAMES.len()).filter(|&k| op_kind_computes(k)) {
-        for c in 0..classes {
+        for (c, bytes) in CLASS_BYTES.iter().enumerate() {
             let n = row.get(kind * classes + c).copied().unwrap_or(0.0) as f64;
+            // Booleans (class 0) are masks: one register whatever the lanes.
             let width = if c == 0 {
                 1.0
             } else {
-                (CLASS_BYTES[c] / narrowest).max(1.0)
+                (bytes / narrowest).max(1.0)
             };
             ops += n;
             registers += n * width;
