@@ -25,8 +25,7 @@ use crate::dag::{op_kind_computes, Dag};
 use crate::error::Result;
 use crate::features::{StageFeatures, CACHE_LINE_BYTES};
 use crate::pipeline_features::{
-    stage_features, ACCESS_KIND_NAMES, NUM_OP_FEATURES, OP_KIND_NAMES, PATTERN_NAMES,
-    SCALAR_CLASS_NAMES,
+    accesses_of_class, stage_features, OP_KIND_NAMES, SCALAR_CLASS_NAMES,
 };
 
 /// Nominal core clock, cycles per second.
@@ -77,14 +76,7 @@ const CLASS_BYTES: [f64; 7] = [1.0, 1.0, 2.0, 4.0, 8.0, 4.0, 8.0];
 /// computes nothing.
 pub fn op_width(row: &[f32]) -> f64 {
     let classes = SCALAR_CLASS_NAMES.len();
-    let accessed = |c: usize| {
-        (0..PATTERN_NAMES.len() * ACCESS_KIND_NAMES.len()).any(|k| {
-            row.get(NUM_OP_FEATURES + k * classes + c)
-                .copied()
-                .unwrap_or(0.0)
-                > 0.0
-        })
-    };
+    let accessed = |c: usize| accesses_of_class(row, c) > 0.0;
     let Some(narrowest) = (1..classes)
         .filter(|&c| accessed(c))
         .map(|c| CLASS_BYTES[c])

@@ -92,6 +92,14 @@ fn access_index(pattern: AccessPattern, access: usize, class: usize) -> usize {
         + class
 }
 
+/// Loads and stores of scalar class `class` in a stage's feature row, over every access pattern
+/// and kind.
+pub fn accesses_of_class(row: &[f32], class: usize) -> f32 {
+    (0..PATTERN_NAMES.len() * ACCESS_KIND_NAMES.len())
+        .filter_map(|k| row.get(NUM_OP_FEATURES + k * SCALAR_CLASS_NAMES.len() + class))
+        .sum()
+}
+
 /// The feature vector of stage `s`.
 pub fn stage_features(dag: &Dag, s: usize) -> Vec<f32> {
     let stage = dag.stage(s);
