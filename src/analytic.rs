@@ -165,8 +165,16 @@ impl AnalyticCostModel {
             return 0.0;
         }
         let steps = f.num_vectors * self.op_width_of(s) + f.num_scalars;
-        let arithmetic =
-            steps * f.ops_per_point / OPS_PER_CYCLE + f.num_vectors * f.scalar_loads_per_vector;
+        // Points computed one at a time (a stage not vectorized, or the guarded tail of a
+        // vectorized row) issue each of their loads alone.
+        let loads_per_scalar = if f.vector_size > 1.0 {
+            f.vector_loads_per_vector + f.scalar_loads_per_vector / f.vector_size
+        } else {
+            f.scalar_loads_per_vector + f.vector_loads_per_vector
+        };
+        let arithmetic = steps * f.ops_per_point / OPS_PER_CYCLE
+            + f.num_vectors * f.scalar_loads_per_vector
+            + f.num_scalars * loads_per_scalar;
 
         let tasks = (f.inner_parallelism * f.outer_parallelism).max(1.0);
         let cores = tasks.min(self.parallelism);

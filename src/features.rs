@@ -434,8 +434,8 @@ pub fn schedule_features(
             row.num_productions = productions;
             // Edge tiles shifted inwards recompute points: per pure loop, the points a
             // production computes over those it needs.
-            let recomputed: f64 = nest
-                .shifted_loops(dag, s, &sliding[s])
+            let shifted = nest.shifted_loops(dag, s, &sliding[s]);
+            let recomputed: f64 = shifted
                 .iter()
                 .enumerate()
                 .filter(|&(l, &shifted)| shifted && !stage.loops[l].is_rvar)
@@ -489,10 +489,25 @@ pub fn schedule_features(
                 innermost_pure.map(|l| run_extent(l) as f64).unwrap_or(1.0);
             row.unrolled_loop_extent =
                 unrolled_extent(stage, tiling, deepest_sites[s], row.ops_per_point) as f64;
-            if tiling.vector.is_some() {
-                row.num_vectors = row.points_computed_total / lanes;
-            } else {
-                row.num_scalars = row.points_computed_total;
+            match tiling.vector {
+                Some((v, lanes)) => {
+                    // A row of a tile that is not whole vectors ends in a partial vector: a
+                    // shifted tail computes it as a whole vector overlapping the one before, a
+                    // guarded tail point by point (Halide scalarizes a guarded vector loop's
+                    // epilogue). camera_pipe's curve lookup over 66-point rows in 64 lanes ran
+                    // twice as long as over 64-point rows.
+                    let row_points = tiling.tile[v].min(loops[v].extent()).max(1);
+                    let rows = row.points_computed_total / row_points as f64;
+                    let whole = row_points / lanes;
+                    let rest = row_points % lanes;
+                    if shifted[v] {
+                        row.num_vectors = rows * (whole + (rest > 0) as i64) as f64;
+                    } else {
+                        row.num_vectors = rows * whole as f64;
+                        row.num_scalars = rows * rest as f64;
+                    }
+                }
+                None => row.num_scalars = row.points_computed_total,
             }
 
             let tasks: f64 = tiling
@@ -708,6 +723,33 @@ mod tests {
         let g = &features_with(&dag, tiling([24, 8], None, None))[1];
         assert_eq!(g.points_computed_minimum, 64.0 * 64.0);
         assert_eq!(g.num_scalars, 72.0 * 64.0);
+    }
+
+    #[test]
+    fn a_row_that_is_not_whole_vectors_ends_in_a_shifted_vector_or_in_scalars() {
+        let dag = stencil_pair();
+        let root = root_bounds(&dag).unwrap();
+        // f at root computes 66 columns (g's 3-tap stencil): rows of two whole vectors of 32
+        // lanes and a third shifted back over the second.
+        let mut nest = stencil_nest(&dag, Placement::Root);
+        nest.choices[0].as_mut().unwrap().stages[0] = tiling([66, 1], None, Some((0, 32)));
+        let bounds = nest_bounds(&dag, &nest, &root).unwrap();
+        let f = &schedule_features(&dag, &nest, &bounds, &root)[0];
+        assert_eq!(f.points_computed_total, 66.0 * 64.0);
+        assert_eq!((f.num_vectors, f.num_scalars), (3.0 * 64.0, 0.0));
+        // Sliding down g's rows (inside g's row loop, stored outside it), f's splits guard
+        // their tails: two whole vectors and two points one at a time per row.
+        nest.choices[1].as_mut().unwrap().stages[0] = tiling([64, 8], None, None);
+        nest.choices[0].as_mut().unwrap().placement = Placement::At(Site {
+            stage: 1,
+            depth: 1,
+            store_depth: 0,
+        });
+        let bounds = nest_bounds(&dag, &nest, &root).unwrap();
+        let f = &schedule_features(&dag, &nest, &bounds, &root)[0];
+        let rows = f.points_computed_total / 66.0;
+        assert!(rows >= 64.0, "{rows} rows");
+        assert_eq!((f.num_vectors, f.num_scalars), (2.0 * rows, 2.0 * rows));
     }
 
     #[test]
