@@ -103,12 +103,17 @@ pub struct FuncChoice {
 pub struct LoopNest {
     /// Per Func index; `None` while undecided (and always for input buffers).
     pub choices: Vec<Option<FuncChoice>>,
+    /// Where the search assumes undecided Funcs are computed when it costs this partial
+    /// schedule: at this site wherever that is legal, else at root (see
+    /// [`crate::search::complete`]). Not a decision: a complete nest does not depend on it.
+    pub assumed_site: Option<Site>,
 }
 
 impl LoopNest {
     pub fn new(dag: &Dag) -> LoopNest {
         LoopNest {
             choices: vec![None; dag.raw.funcs.len()],
+            assumed_site: None,
         }
     }
 

@@ -26,6 +26,16 @@
 //! into a strip later in the pass keeps its retiled tiling in the hashes of earlier steps; such a
 //! hash can match no child of that step, and a step whose children match none keeps them all.)
 //!
+//! Assumed sites: a child is costed complete, its undecided Funcs at root by default. A group
+//! of producers that pays off only together inside a consumer's tiles (camera_pipe's demosaic
+//! Funcs: their shared producer can follow them into the output's tiles only once all of them
+//! are there) then never looks worth its first step. So a child with `f` at a site or inlined is
+//! also costed with f's undecided single-stage producers assumed at that site where legal
+//! ([`LoopNest::assumed_site`], [`complete`]); its children inherit the assumption. A beam
+//! wider than one searches twice, plainly and with assumed sites, and keeps the cheaper result:
+//! the assumed costs are reachable only through the default tilings the completion gives them,
+//! and a beam of them can crowd out better plain states. camera_pipe ran 24.4 -> 11.9 ms.
+//!
 //! Diversity (beam wider than one): within a generation, the k-th cheapest child whose
 //! structural hash at depth `pass + 1` repeats an earlier child's ranks as if it cost k times
 //! its cost ([`diversity_ranked`], the penalty of Adams et al. 2019). Otherwise tilings that
@@ -81,37 +91,119 @@ pub fn default_choice(dag: &Dag, root: &RootBounds, f: usize, params: &Params) -
     }
 }
 
-/// `nest` with every undecided Func given its default choice.
-pub fn complete(dag: &Dag, root: &RootBounds, nest: &LoopNest, params: &Params) -> LoopNest {
+/// `nest` with every undecided Func given its default choice, or, where the nest assumes a
+/// site for undecided Funcs ([`LoopNest::assumed_site`]) and its consumers allow it, computed
+/// at that site along whole vectorized rows (the default tiling over its region there).
+pub fn complete(
+    dag: &Dag,
+    root: &RootBounds,
+    nest: &LoopNest,
+    params: &Params,
+) -> Result<LoopNest> {
     let mut full = nest.clone();
-    for f in dag.scheduled_funcs() {
-        if full.choices[f].is_none() {
-            full.choices[f] = Some(default_choice(dag, root, f, params));
+    let mut at_assumed_site = Vec::new();
+    // Consumers first: a Func's legal sites follow from its consumers' placements.
+    for f in dag.scheduled_funcs().rev() {
+        if full.choices[f].is_some() {
+            continue;
+        }
+        let site = nest
+            .assumed_site
+            // Reductions stay at root: assumed in the tiles of a consumer, nl_means's blurs
+            // of its patch distances looked cheap there and the search built toward a
+            // schedule that ran twice as long.
+            .filter(|_| dag.func(f).num_stages == 1)
+            .map(Placement::At)
+            .filter(|site| full.placements(dag, f).contains(site));
+        full.choices[f] = Some(match site {
+            Some(placement) => {
+                at_assumed_site.push(f);
+                // Untiled for now: the region a Func computes at a site does not depend on
+                // the tilings of the Funcs beside it there.
+                FuncChoice {
+                    placement,
+                    stages: dag.stages_of(f).map(|s| untiled(dag, s)).collect(),
+                }
+            }
+            None => default_choice(dag, root, f, params),
+        });
+    }
+    if !at_assumed_site.is_empty() {
+        let bounds = nest_bounds(dag, &full, root)?;
+        for f in at_assumed_site {
+            let stages = dag
+                .stages_of(f)
+                .map(|s| default_tiling(dag, s, &bounds.loops[s], false, params.parallelism))
+                .collect();
+            full.choices[f].as_mut().expect("just completed").stages = stages;
         }
     }
-    full
+    Ok(full)
 }
 
-/// Every option for Func `f` in `state`.
+/// Stage `s` with every loop whole and nothing vectorized.
+fn untiled(dag: &Dag, s: usize) -> StageTiling {
+    StageTiling {
+        tile: vec![1; dag.stage(s).loops.len()],
+        block: None,
+        vector: None,
+        parallel: Vec::new(),
+    }
+}
+
+/// Every option for Func `f` in `state`; with `assume_sites`, those at a site or inlined also
+/// as if f's undecided producers were computed at that site ([`LoopNest::assumed_site`]).
 fn expand(
     dag: &Dag,
     root: &RootBounds,
     state: &LoopNest,
     f: usize,
     params: &Params,
+    assume_sites: bool,
 ) -> Result<Vec<LoopNest>> {
     let mut children = Vec::new();
+    let placements = state.placements(dag, f);
+    // The sites f's undecided producers may be assumed at (see below).
+    let sites: Vec<Site> = placements
+        .iter()
+        .filter_map(|p| match p {
+            Placement::At(site) if !site.slides() => Some(*site),
+            _ => None,
+        })
+        .collect();
+    let assuming = |child: &LoopNest, site: Site| LoopNest {
+        assumed_site: Some(site),
+        ..child.clone()
+    };
     if LoopNest::can_inline(dag, f) {
         let mut child = state.clone();
         child.choices[f] = Some(FuncChoice {
             placement: Placement::Inline,
             stages: Vec::new(),
         });
+        // Inlined, f leaves its producers the sites it had.
+        if assume_sites && state.assumed_site.is_none() {
+            children.extend(sites.iter().map(|&site| assuming(&child, site)));
+        }
         children.push(child);
     }
-    let placements = state.placements(dag, f);
     for &placement in &placements {
+        let first = children.len();
         placed_children(dag, root, state, f, placement, params, &mut children)?;
+        // The same children costed as if f's undecided producers joined it at its site: one
+        // producer moved into a consumer's tiles alone may cost more than it saves while a
+        // group of them together pays (camera_pipe's demosaic Funcs, whose shared producer
+        // can follow them into the output's tiles only once all of them are there).
+        if let Placement::At(site) = placement {
+            let site = Site::new(site.stage, site.depth);
+            if assume_sites && state.assumed_site != Some(site) {
+                let with_site: Vec<LoopNest> = children[first..]
+                    .iter()
+                    .map(|child| assuming(child, site))
+                    .collect();
+                children.extend(with_site);
+            }
+        }
     }
     // Consumers retiled into strips, f once per strip.
     let mut retiled_stages: Vec<usize> = Vec::new();
@@ -153,7 +245,7 @@ fn placed_children(
         placement,
         stages: default_choice(dag, root, f, params).stages,
     });
-    let bounds = nest_bounds(dag, &complete(dag, root, &probe, params), root)?;
+    let bounds = nest_bounds(dag, &complete(dag, root, &probe, params)?, root)?;
     let stages: Vec<usize> = dag.stages_of(f).collect();
     let default_updates: Vec<StageTiling> = stages[1..]
         .iter()
@@ -233,7 +325,7 @@ fn retiled_into_strips(
     let k = s - dag.stages_of(g).start;
     let at_root = g_choice.placement == Placement::Root;
     // A stage's loops per production do not depend on its own tiling.
-    let bounds = nest_bounds(dag, &complete(dag, root, state, params), root)?;
+    let bounds = nest_bounds(dag, &complete(dag, root, state, params)?, root)?;
     Ok(
         strip_tilings(dag, s, &bounds.loops[s], at_root, params.parallelism)
             .into_iter()
@@ -340,6 +432,7 @@ fn search_pass(
     order: &[usize],
     pass: usize,
     admitted: Option<&Admitted>,
+    assume_sites: bool,
     rng: &mut ChaCha8Rng,
     states_evaluated: &mut usize,
 ) -> Result<Vec<(LoopNest, f64)>> {
@@ -347,7 +440,7 @@ fn search_pass(
     for (step, &f) in order.iter().enumerate() {
         let mut children = Vec::new();
         for (state, _) in &beam {
-            children.extend(expand(dag, root, state, f, params)?);
+            children.extend(expand(dag, root, state, f, params, assume_sites)?);
         }
         // States of the beam that differ only in a consumer's tiling retile into the same
         // strips: cost each distinct child once.
@@ -385,7 +478,7 @@ fn search_pass(
         // over (none is when a parent is within it: only inlining grows expressions).
         let mut costed = Vec::with_capacity(children.len());
         for child in children {
-            let full = complete(dag, root, &child, params);
+            let full = complete(dag, root, &child, params)?;
             let bounds = nest_bounds(dag, &full, root)?;
             let over_limit = match params.memory_limit {
                 Some(limit) => {
@@ -525,36 +618,52 @@ pub fn beam_search(
     let order: Vec<usize> = dag.scheduled_funcs().rev().collect();
     let passes = if params.beam_size > 1 { NUM_PASSES } else { 1 };
     let mut best: Option<(LoopNest, f64)> = None;
-    let mut admitted: Option<Admitted> = None;
-    for pass in 0..passes {
-        let beam = search_pass(
-            dag,
-            root,
-            params,
-            model,
-            &order,
-            pass,
-            admitted.as_ref(),
-            &mut rng,
-            &mut states_evaluated,
-        )?;
-        let (nest, cost) = beam.first().cloned().expect("the beam is never empty");
-        if crate::entry::debug_level() >= 2 {
-            eprintln!("Gcn search: pass {pass}: best {:.4} ms", cost * 1e3);
+    // A wide beam searches twice, without and with producers assumed at their consumers'
+    // sites, and keeps the cheaper result: the assumed costs are reachable only through the
+    // default tilings the completion gives, so a beam of them can crowd out better plain
+    // states (local_laplacian's pyramid: 13.9 ms predicted against 9.4 searched plainly).
+    // Greedy sampling (beam 1) searches plainly.
+    let searches: &[bool] = if params.beam_size > 1 {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    for &assume_sites in searches {
+        let mut admitted: Option<Admitted> = None;
+        for pass in 0..passes {
+            let beam = search_pass(
+                dag,
+                root,
+                params,
+                model,
+                &order,
+                pass,
+                admitted.as_ref(),
+                assume_sites,
+                &mut rng,
+                &mut states_evaluated,
+            )?;
+            let (nest, cost) = beam.first().cloned().expect("the beam is never empty");
+            if crate::entry::debug_level() >= 2 {
+                eprintln!(
+                    "Gcn search: assume_sites={assume_sites} pass {pass}: best {:.4} ms",
+                    cost * 1e3
+                );
+            }
+            if best.as_ref().is_none_or(|(_, c)| cost < *c) {
+                best = Some((nest, cost));
+            }
+            admitted = Some(Admitted {
+                depth: pass,
+                per_step: (0..order.len())
+                    .map(|step| {
+                        beam.iter()
+                            .map(|(n, _)| structural_hash(n, &order[..=step], pass))
+                            .collect()
+                    })
+                    .collect(),
+            });
         }
-        if best.as_ref().is_none_or(|(_, c)| cost < *c) {
-            best = Some((nest, cost));
-        }
-        admitted = Some(Admitted {
-            depth: pass,
-            per_step: (0..order.len())
-                .map(|step| {
-                    beam.iter()
-                        .map(|(n, _)| structural_hash(n, &order[..=step], pass))
-                        .collect()
-                })
-                .collect(),
-        });
     }
     let (nest, cost) = best.expect("at least one pass ran");
     let features = featurize(dag, root, &nest)?;
@@ -580,7 +689,7 @@ mod tests {
         let mut state = stencil_nest(&dag, Placement::Root);
         state.choices[0] = None;
         let g_tiling = state.choice(1).unwrap().stages[0].clone();
-        let children = expand(&dag, &root, &state, 0, &params).unwrap();
+        let children = expand(&dag, &root, &state, 0, &params, true).unwrap();
         let strips = strip_tilings(&dag, 1, &root.loops[1], true, params.parallelism);
         assert!(!strips.is_empty() && !strips.contains(&g_tiling));
         let mut retiled_into = HashSet::new();
@@ -615,7 +724,7 @@ mod tests {
         // A g already tiled as a strip is retiled only into the others.
         let mut in_strip = state.clone();
         in_strip.choices[1].as_mut().unwrap().stages[0] = strips[0].clone();
-        let children = expand(&dag, &root, &in_strip, 0, &params).unwrap();
+        let children = expand(&dag, &root, &in_strip, 0, &params, true).unwrap();
         let g_tilings: HashSet<&StageTiling> = children
             .iter()
             .map(|c| &c.choice(1).unwrap().stages[0])
@@ -623,6 +732,129 @@ mod tests {
         assert_eq!(g_tilings.len(), strips.len());
         assert!(strips.iter().all(|strip| g_tilings.contains(strip)));
         // Each child is a distinct state.
+        let distinct: HashSet<&LoopNest> = children.iter().collect();
+        assert_eq!(distinct.len(), children.len());
+    }
+
+    /// f2, the output of a three-Func stencil chain, at root in 8x8 tiles; f1 and f0 undecided.
+    fn chain_with_output_tiled(dag: &Dag) -> LoopNest {
+        let mut nest = LoopNest::new(dag);
+        nest.choices[2] = Some(FuncChoice {
+            placement: Placement::Root,
+            stages: vec![StageTiling {
+                tile: vec![8, 8],
+                block: None,
+                vector: None,
+                parallel: vec![1],
+            }],
+        });
+        nest
+    }
+
+    #[test]
+    fn undecided_funcs_complete_at_the_assumed_site_where_their_consumers_allow_it() {
+        let dag = stencil_chain(3);
+        let root = root_bounds(&dag).unwrap();
+        let params = Params::default();
+        let in_tiles = Site::new(2, 0);
+        let mut nest = chain_with_output_tiled(&dag);
+        // Without an assumed site, both at root with their default tilings.
+        let full = complete(&dag, &root, &nest, &params).unwrap();
+        assert_eq!(
+            full.choices[1],
+            Some(default_choice(&dag, &root, 1, &params))
+        );
+        assert_eq!(
+            full.choices[0],
+            Some(default_choice(&dag, &root, 0, &params))
+        );
+        // Assumed in f2's tiles: both computed per tile, along whole vectorized rows of the
+        // region they compute there (f1: 8 + 2 columns, f0: 8 + 4).
+        nest.assumed_site = Some(in_tiles);
+        let full = complete(&dag, &root, &nest, &params).unwrap();
+        for (f, columns) in [(1, 10), (0, 12)] {
+            let choice = full.choice(f).unwrap();
+            assert_eq!(choice.placement, Placement::At(in_tiles), "f{f}");
+            assert_eq!(choice.stages[0].tile[0], columns, "f{f}");
+            assert!(choice.stages[0].vector.is_some() && choice.stages[0].parallel.is_empty());
+        }
+        // f1 decided at root: its producer f0 cannot be computed in f2's tiles.
+        nest.choices[1] = Some(default_choice(&dag, &root, 1, &params));
+        let full = complete(&dag, &root, &nest, &params).unwrap();
+        assert_eq!(
+            full.choices[0],
+            Some(default_choice(&dag, &root, 0, &params))
+        );
+    }
+
+    #[test]
+    fn each_child_at_a_site_or_inlined_is_also_costed_with_its_producers_assumed_there() {
+        let dag = stencil_chain(3);
+        let root = root_bounds(&dag).unwrap();
+        let params = Params::default();
+        let state = chain_with_output_tiled(&dag);
+        let children = expand(&dag, &root, &state, 1, &params, true).unwrap();
+        let sites: Vec<Site> = state
+            .placements(&dag, 1)
+            .into_iter()
+            .filter_map(|p| match p {
+                Placement::At(site) if !site.slides() => Some(site),
+                _ => None,
+            })
+            .collect();
+        assert!(sites.contains(&Site::new(2, 0)));
+        for child in &children {
+            let placement = child.choice(1).unwrap().placement;
+            match (placement, child.assumed_site) {
+                // At a site: assuming that site, or nothing.
+                (Placement::At(site), Some(assumed)) => {
+                    assert_eq!(assumed, Site::new(site.stage, site.depth))
+                }
+                // Inlined: assuming any of the sites f1 could have taken.
+                (Placement::Inline, Some(assumed)) => assert!(sites.contains(&assumed)),
+                (Placement::Root, Some(assumed)) => panic!("root child assumes {assumed:?}"),
+                (_, None) => {}
+            }
+        }
+        // Every child at a site inside f2's tiling as it is comes both ways (those in f2
+        // retiled into strips only plainly); the inlined one once plain and once per site.
+        let all: HashSet<&LoopNest> = children.iter().collect();
+        let f2_tiling = &state.choice(2).unwrap().stages[0];
+        let mut at_sites = 0;
+        for child in &children {
+            let Placement::At(site) = child.choice(1).unwrap().placement else {
+                continue;
+            };
+            let plain = LoopNest {
+                assumed_site: None,
+                ..child.clone()
+            };
+            let assuming = LoopNest {
+                assumed_site: Some(Site::new(site.stage, site.depth)),
+                ..child.clone()
+            };
+            assert!(all.contains(&plain));
+            if child.choice(2).unwrap().stages[0] == *f2_tiling {
+                assert!(all.contains(&assuming));
+                at_sites += 1;
+            }
+        }
+        assert!(at_sites > 0);
+        let inlined = |assumed: bool| {
+            children
+                .iter()
+                .filter(|c| {
+                    c.assumed_site.is_some() == assumed
+                        && c.choice(1).unwrap().placement == Placement::Inline
+                })
+                .count()
+        };
+        assert_eq!((inlined(false), inlined(true)), (1, sites.len()));
+        // A child already assuming its own site is not offered twice.
+        let mut assuming = state.clone();
+        assuming.assumed_site = Some(Site::new(2, 0));
+        let children = expand(&dag, &root, &assuming, 1, &params, true).unwrap();
+        assert!(children.iter().all(|c| c.assumed_site.is_some()));
         let distinct: HashSet<&LoopNest> = children.iter().collect();
         assert_eq!(distinct.len(), children.len());
     }
