@@ -32,7 +32,8 @@
 //! are there) then never looks worth its first step. So a child with `f` at a site or inlined is
 //! also costed with f's undecided single-stage producers assumed at that site where legal
 //! ([`LoopNest::assumed_site`], [`complete`]); its children inherit the assumption. A beam
-//! wider than one searches twice, plainly and with assumed sites, and keeps the cheaper result:
+//! wider than one searches twice, plainly and with assumed sites (half the beam), and keeps the
+//! cheaper result:
 //! the assumed costs are reachable only through the default tilings the completion gives them,
 //! and a beam of them can crowd out better plain states. camera_pipe ran 24.4 -> 11.9 ms.
 //!
@@ -622,13 +623,20 @@ pub fn beam_search(
     // sites, and keeps the cheaper result: the assumed costs are reachable only through the
     // default tilings the completion gives, so a beam of them can crowd out better plain
     // states (local_laplacian's pyramid: 13.9 ms predicted against 9.4 searched plainly).
-    // Greedy sampling (beam 1) searches plainly.
+    // The second search, with half the beam, costs about half the first (long_stencil_chain:
+    // 95 s plainly; at the full beam both took 305 s). Greedy sampling (beam 1) searches
+    // plainly.
     let searches: &[bool] = if params.beam_size > 1 {
         &[false, true]
     } else {
         &[false]
     };
     for &assume_sites in searches {
+        let half_beam = Params {
+            beam_size: (params.beam_size / 2).max(2),
+            ..params.clone()
+        };
+        let params = if assume_sites { &half_beam } else { params };
         let mut admitted: Option<Admitted> = None;
         for pass in 0..passes {
             let beam = search_pass(
