@@ -33,9 +33,9 @@
 //! also costed with f's undecided single-stage producers assumed at that site where legal
 //! ([`LoopNest::assumed_site`], [`complete`]); its children inherit the assumption. A beam
 //! wider than one searches twice, plainly and with assumed sites (half the beam), and keeps the
-//! cheaper result:
-//! the assumed costs are reachable only through the default tilings the completion gives them,
-//! and a beam of them can crowd out better plain states. camera_pipe ran 24.4 -> 11.9 ms.
+//! cheaper result: the assumed costs are reachable only through the default tilings the
+//! completion gives them, and a beam of them can crowd out better plain states. camera_pipe
+//! ran 24.4 -> 11.9 ms.
 //!
 //! Diversity (beam wider than one): within a generation, the k-th cheapest child whose
 //! structural hash at depth `pass + 1` repeats an earlier child's ranks as if it cost k times
