@@ -167,11 +167,8 @@ impl AnalyticCostModel {
         let steps = f.num_vectors * self.op_width_of(s) + f.num_scalars;
         // Points computed one at a time (a stage not vectorized, or the guarded tail of a
         // vectorized row) issue each of their loads alone.
-        let loads_per_scalar = if f.vector_size > 1.0 {
-            f.vector_loads_per_vector + f.scalar_loads_per_vector / f.vector_size
-        } else {
-            f.scalar_loads_per_vector + f.vector_loads_per_vector
-        };
+        let loads_per_scalar =
+            f.vector_loads_per_vector + f.scalar_loads_per_vector / f.vector_size.max(1.0);
         let arithmetic = steps * f.ops_per_point / OPS_PER_CYCLE
             + f.num_vectors * f.scalar_loads_per_vector
             + f.num_scalars * loads_per_scalar;

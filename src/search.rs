@@ -241,7 +241,12 @@ fn placed_children(
 ) -> Result<()> {
     let at_root = placement == Placement::Root;
     // Bounds of f's stages at this placement (tiles do not change f's own region).
-    let mut probe = state.clone();
+    // Its region follows from its consumers alone: the producers complete at root, without
+    // the state's assumed site (which would cost a second bounds pass per probe).
+    let mut probe = LoopNest {
+        assumed_site: None,
+        ..state.clone()
+    };
     probe.choices[f] = Some(FuncChoice {
         placement,
         stages: default_choice(dag, root, f, params).stages,
@@ -325,8 +330,13 @@ fn retiled_into_strips(
     let g_choice = state.choice(g).expect("a stage with sites is decided");
     let k = s - dag.stages_of(g).start;
     let at_root = g_choice.placement == Placement::Root;
-    // A stage's loops per production do not depend on its own tiling.
-    let bounds = nest_bounds(dag, &complete(dag, root, state, params)?, root)?;
+    // A stage's loops per production do not depend on its own tiling, nor on where its
+    // producers are (so the state's assumed site is left out).
+    let plain = LoopNest {
+        assumed_site: None,
+        ..state.clone()
+    };
+    let bounds = nest_bounds(dag, &complete(dag, root, &plain, params)?, root)?;
     Ok(
         strip_tilings(dag, s, &bounds.loops[s], at_root, params.parallelism)
             .into_iter()
