@@ -80,19 +80,45 @@ fn block_count(tiling: &StageTiling, l: usize) -> i64 {
     }
 }
 
+/// How the splits of one pure loop treat their last, partial block and tile: shifted inwards
+/// (whole, overlapping its neighbour) or guarded (cut short). A guarded block split implies a
+/// guarded tile split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shifts {
+    pub block: bool,
+    pub tile: bool,
+}
+
+impl Shifts {
+    pub const ALL: Shifts = Shifts {
+        block: true,
+        tile: true,
+    };
+    pub const NONE: Shifts = Shifts {
+        block: false,
+        tile: false,
+    };
+}
+
 /// Points one production computes along pure loop `l`, whose extent per production is
-/// `extent`. Splits that shift their last block or tile inwards (`shifted`: pure definitions)
-/// keep every block and tile whole, so the edge ones overlap their neighbours and compute those
-/// points again (an extent smaller than the tile computes a whole tile); guarded splits
-/// (updates, sliding Funcs) compute each point once.
-pub fn computed_extent(tiling: &StageTiling, l: usize, extent: i64, shifted: bool) -> i64 {
+/// `extent`. Shifted splits (pure definitions) keep every block or tile whole, so the edge ones
+/// overlap their neighbours and compute those points again (an extent smaller than the tile
+/// computes a whole tile); guarded splits (updates, sliding Funcs) compute each point once. With
+/// shifted blocks and guarded tiles, each block computes exactly its points.
+pub fn computed_extent(tiling: &StageTiling, l: usize, extent: i64, shifts: Shifts) -> i64 {
     let extent = extent.max(0);
     let tile = tiling.tile[l].max(1);
     let block = tiling.outer_block(l);
-    if !shifted || extent == 0 || block <= 1 {
+    // With no separate block split, the tile split is the outermost and its tail decides.
+    let outermost_shifts = if block > tile {
+        shifts.block
+    } else {
+        shifts.tile
+    };
+    if !outermost_shifts || extent == 0 || block <= 1 {
         return extent;
     }
-    let per_block = if block > tile {
+    let per_block = if block > tile && shifts.tile {
         (block + tile - 1) / tile * tile
     } else {
         block
@@ -387,6 +413,32 @@ mod tests {
                 count: 3
             }]
         );
+    }
+
+    #[test]
+    fn shifted_blocks_and_tiles_recompute_their_overlaps() {
+        // 100 points in blocks of 40 and tiles of 16: blocks at 0, 40 and 60; tiles in a block
+        // at 0, 16 and 24 when shifted (48 points), cut at 40 when guarded.
+        let tiling = StageTiling {
+            tile: vec![16, 1, 1],
+            block: Some(vec![40, 1, 1]),
+            vector: None,
+            parallel: Vec::new(),
+        };
+        let tiles_guarded = Shifts {
+            block: true,
+            tile: false,
+        };
+        assert_eq!(computed_extent(&tiling, 0, 100, Shifts::ALL), 3 * 48);
+        assert_eq!(computed_extent(&tiling, 0, 100, tiles_guarded), 3 * 40);
+        assert_eq!(computed_extent(&tiling, 0, 100, Shifts::NONE), 100);
+        // Without blocks, the tile split is the outermost: its tail decides.
+        let tiles_only = StageTiling {
+            block: None,
+            ..tiling
+        };
+        assert_eq!(computed_extent(&tiles_only, 0, 100, Shifts::ALL), 7 * 16);
+        assert_eq!(computed_extent(&tiles_only, 0, 100, tiles_guarded), 100);
     }
 
     #[test]
