@@ -14,6 +14,7 @@
 // Every estimate the analysis needs is checked here: a missing one is a user error naming the
 // Func or buffer and the dimension.
 #include <map>
+#include <optional>
 #include <set>
 
 #include "glue.h"
@@ -91,18 +92,51 @@ std::vector<Expr> stage_exprs(const Definition &def, bool is_update) {
     return exprs;
 }
 
+// The calls to Funcs and images in a definition's expressions, with the let variables in their
+// arguments replaced by their values: Halide keeps a definition's common subexpressions in
+// lets (nl_means's `clamped(x + dx, y + dy, c)` arrives as `clamped(t0, t1, c)`), and an
+// argument is an affine access only in terms of the loops.
 class CallCollector : public IRVisitor {
 public:
     std::vector<Expr> calls;
 
     using IRVisitor::visit;
 
+    void visit(const Let *op) override {
+        op->value.accept(this);
+        const Expr value = substitute(lets, op->value);
+        auto shadowed = lets.find(op->name);
+        std::optional<Expr> outer;
+        if (shadowed != lets.end()) {
+            outer = shadowed->second;
+        }
+        lets[op->name] = value;
+        op->body.accept(this);
+        if (outer) {
+            lets[op->name] = *outer;
+        } else {
+            lets.erase(op->name);
+        }
+    }
+
     void visit(const Call *op) override {
         IRVisitor::visit(op);
         if (op->call_type == Call::Halide || op->call_type == Call::Image) {
-            calls.emplace_back(op);
+            if (lets.empty()) {
+                calls.emplace_back(op);
+                return;
+            }
+            std::vector<Expr> args;
+            for (const Expr &arg : op->args) {
+                args.push_back(substitute(lets, arg));
+            }
+            calls.push_back(Call::make(op->type, op->name, args, op->call_type, op->func,
+                                       op->value_index, op->image, op->param));
         }
     }
+
+private:
+    std::map<std::string, Expr> lets;
 };
 
 std::vector<Expr> collect_calls(const std::vector<Expr> &exprs) {

@@ -134,3 +134,20 @@ fn boundary_conditions_keep_the_slope_of_what_they_clamp() {
         "load repeat_edge lambda_0 pattern=Pointwise jacobian=1,0;0,1",
     );
 }
+
+#[test]
+fn call_arguments_shared_in_lets_keep_their_slopes() {
+    let dump = dump_of("patch_distance");
+    // out(x, y, dx, dy) reads clamped(x, y, c) and clamped(x + dx, y + dy, c); Halide keeps
+    // x + dx and y + dy in lets, whose values the export substitutes.
+    assert_line(
+        &dump,
+        "load out repeat_edge pattern=Slice jacobian=1,0,0,0;0,1,0,0;0,0,0,0",
+    );
+    assert!(
+        dump.lines().any(|l| l
+            .starts_with("load out repeat_edge pattern=Strided jacobian=1,0,1,0;0,1,0,1;0,0,0,0")),
+        "{dump}"
+    );
+    assert!(!dump.contains("pattern=Gather"), "{dump}");
+}

@@ -1,6 +1,7 @@
 // tests/pipelines/structure.cpp — test pipelines that exercise graph and definition structure:
 // matrix multiply, a 4-D conv layer with ReLU, max pooling, a scan, multiple outputs, a
-// Tuple-valued Func, several updates, and a diamond. Estimates on every input and output.
+// Tuple-valued Func, several updates, a diamond, and patch distances (calls whose arguments
+// Halide shares in lets). Estimates on every input and output.
 #include "Halide.h"
 
 using namespace Halide;
@@ -164,6 +165,27 @@ public:
 
 }  // namespace
 
+// The squared difference of each pixel's three channels and its neighbour's at (dx, dy), as
+// in non-local means: Halide keeps the repeated `x + dx` and `y + dy` of the calls in lets.
+class PatchDistance : public Generator<PatchDistance> {
+public:
+    Input<Buffer<float, 3>> input{"input"};
+    Output<Buffer<float, 4>> out{"out"};
+
+    void generate() {
+        Var x("x"), y("y"), dx("dx"), dy("dy");
+        Func clamped = BoundaryConditions::repeat_edge(input);
+        Expr distance = 0.0f;
+        for (int c = 0; c < 3; c++) {
+            Expr d = clamped(x, y, c) - clamped(x + dx, y + dy, c);
+            distance += d * d;
+        }
+        out(x, y, dx, dy) = distance;
+        input.set_estimates({{0, 64}, {0, 48}, {0, 3}});
+        out.set_estimates({{0, 64}, {0, 48}, {-2, 5}, {-2, 5}});
+    }
+};
+
 HALIDE_REGISTER_GENERATOR(MatMul, matmul)
 HALIDE_REGISTER_GENERATOR(ConvRelu, conv_relu)
 HALIDE_REGISTER_GENERATOR(MaxPool, max_pool)
@@ -172,3 +194,4 @@ HALIDE_REGISTER_GENERATOR(MultiOutput, multi_output)
 HALIDE_REGISTER_GENERATOR(TupleFunc, tuple_func)
 HALIDE_REGISTER_GENERATOR(MultiUpdate, multi_update)
 HALIDE_REGISTER_GENERATOR(Diamond, diamond)
+HALIDE_REGISTER_GENERATOR(PatchDistance, patch_distance)
