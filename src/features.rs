@@ -439,9 +439,9 @@ pub fn schedule_features(
                 .iter()
                 .enumerate()
                 .filter(|&(l, _)| !stage.loops[l].is_rvar)
-                .map(|(l, &shifts)| {
+                .map(|(l, &shifted)| {
                     let extent = loops[l].extent().max(0);
-                    let computed = computed_extent(tiling, l, extent, shifts);
+                    let computed = computed_extent(tiling, l, extent, shifted);
                     computed as f64 / extent.max(1) as f64
                 })
                 .product();

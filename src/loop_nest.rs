@@ -27,7 +27,7 @@ use crate::bridge::ffi::{LoopRef, Placement as PlanPlacement, SchedulePlan, Tail
 use crate::dag::Dag;
 use crate::inlined_ops::ops_per_point;
 use crate::plan::{func_plan, StagePlanBuilder};
-use crate::stage_loops::{inner_loops, site_depths, unrolled_loops, Level, Shifts};
+use crate::stage_loops::{inner_loops, site_depths, unrolled_loops, Level, SplitFlags};
 
 /// A loop level of a stage where a producer is computed or stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -308,14 +308,14 @@ impl LoopNest {
     /// blocks, keeps the stage's tail: guarded, it clamps the inner loops' bounds to the
     /// stage's end, Halide's storage folding then cannot prove the window's bounds monotonic
     /// and stores a whole block (harris: Sxx 4.1 MB per 540-row block, 7.9 -> 3.8 ms folded).
-    pub fn guarded_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<Shifts> {
+    pub fn guarded_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<SplitFlags> {
         let n = dag.stage(s).loops.len();
         if let Some(site) = self.site_of(dag, s) {
             if site.slides() {
-                return vec![Shifts::ALL; n];
+                return vec![SplitFlags::BOTH; n];
             }
         }
-        let mut guarded = vec![Shifts::NONE; n];
+        let mut guarded = vec![SplitFlags::NEITHER; n];
         let Some(tiling) = self.tiling(dag, s) else {
             return guarded;
         };
@@ -329,11 +329,11 @@ impl LoopNest {
     /// Per loop of stage `s`: whether its block and tile splits shift the edge block or tile
     /// inwards (and so recompute points), rather than guard it (`sliding` as for
     /// [`LoopNest::guarded_loops`]).
-    pub fn shifted_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<Shifts> {
+    pub fn shifted_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<SplitFlags> {
         let shifts = tail_of(dag, s) == TailKind::ShiftInwards;
         self.guarded_loops(dag, s, sliding)
             .into_iter()
-            .map(|guarded| Shifts {
+            .map(|guarded| SplitFlags {
                 block: shifts && !guarded.block,
                 tile: shifts && !guarded.tile,
             })
@@ -440,7 +440,7 @@ fn stage_plan(
     s: usize,
     tiling: &StageTiling,
     unroll: Unroll,
-    guarded: &[Shifts],
+    guarded: &[SplitFlags],
     computed_inside: bool,
 ) -> (crate::bridge::ffi::StagePlan, Vec<String>) {
     let stage = dag.stage(s);

@@ -80,45 +80,48 @@ fn block_count(tiling: &StageTiling, l: usize) -> i64 {
     }
 }
 
-/// How the splits of one pure loop treat their last, partial block and tile: shifted inwards
-/// (whole, overlapping its neighbour) or guarded (cut short). A guarded block split implies a
-/// guarded tile split.
+/// A flag for each split of one pure loop: its block split (which makes the loop over blocks)
+/// and its tile split (which makes the inner loops). [`crate::loop_nest::LoopNest::guarded_loops`]
+/// flags the splits that guard their last, partial block or tile (cut short);
+/// [`crate::loop_nest::LoopNest::shifted_loops`] those that shift it inwards (whole,
+/// overlapping its neighbour). A guarded block split comes with a guarded tile split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shifts {
+pub struct SplitFlags {
     pub block: bool,
     pub tile: bool,
 }
 
-impl Shifts {
-    pub const ALL: Shifts = Shifts {
+impl SplitFlags {
+    pub const BOTH: SplitFlags = SplitFlags {
         block: true,
         tile: true,
     };
-    pub const NONE: Shifts = Shifts {
+    pub const NEITHER: SplitFlags = SplitFlags {
         block: false,
         tile: false,
     };
 }
 
 /// Points one production computes along pure loop `l`, whose extent per production is
-/// `extent`. Shifted splits (pure definitions) keep every block or tile whole, so the edge ones
+/// `extent`, given which of its splits shift (`shifted`). Shifted splits (pure definitions) keep
+/// every block or tile whole, so the edge ones
 /// overlap their neighbours and compute those points again (an extent smaller than the tile
 /// computes a whole tile); guarded splits (updates, sliding Funcs) compute each point once. With
 /// shifted blocks and guarded tiles, each block computes exactly its points.
-pub fn computed_extent(tiling: &StageTiling, l: usize, extent: i64, shifts: Shifts) -> i64 {
+pub fn computed_extent(tiling: &StageTiling, l: usize, extent: i64, shifted: SplitFlags) -> i64 {
     let extent = extent.max(0);
     let tile = tiling.tile[l].max(1);
     let block = tiling.outer_block(l);
     // With no separate block split, the tile split is the outermost and its tail decides.
     let outermost_shifts = if block > tile {
-        shifts.block
+        shifted.block
     } else {
-        shifts.tile
+        shifted.tile
     };
     if !outermost_shifts || extent == 0 || block <= 1 {
         return extent;
     }
-    let per_block = if block > tile && shifts.tile {
+    let per_block = if block > tile && shifted.tile {
         (block + tile - 1) / tile * tile
     } else {
         block
@@ -425,19 +428,22 @@ mod tests {
             vector: None,
             parallel: Vec::new(),
         };
-        let tiles_guarded = Shifts {
+        let tiles_guarded = SplitFlags {
             block: true,
             tile: false,
         };
-        assert_eq!(computed_extent(&tiling, 0, 100, Shifts::ALL), 3 * 48);
+        assert_eq!(computed_extent(&tiling, 0, 100, SplitFlags::BOTH), 3 * 48);
         assert_eq!(computed_extent(&tiling, 0, 100, tiles_guarded), 3 * 40);
-        assert_eq!(computed_extent(&tiling, 0, 100, Shifts::NONE), 100);
+        assert_eq!(computed_extent(&tiling, 0, 100, SplitFlags::NEITHER), 100);
         // Without blocks, the tile split is the outermost: its tail decides.
         let tiles_only = StageTiling {
             block: None,
             ..tiling
         };
-        assert_eq!(computed_extent(&tiles_only, 0, 100, Shifts::ALL), 7 * 16);
+        assert_eq!(
+            computed_extent(&tiles_only, 0, 100, SplitFlags::BOTH),
+            7 * 16
+        );
         assert_eq!(computed_extent(&tiles_only, 0, 100, tiles_guarded), 100);
     }
 
