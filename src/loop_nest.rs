@@ -298,16 +298,17 @@ impl LoopNest {
     }
 
     /// Per loop of stage `s`, whether its block and tile splits must guard their tails instead
-    /// of shifting them inwards: every split of a sliding Func, and the tile split of the loop
-    /// a producer slides along (`sliding`: the depths producers slide at in `s`, from
-    /// [`LoopNest::sliding_depths`]). That split makes both inner loops of its dimension, the
-    /// one over a block's tiles and the one over a tile's points. Halide 21 computes wrong
-    /// values when a window slides along a ShiftInwards loop over a clamped footprint
-    /// (`f(x, max(y - 1, 0))`; halide/Halide#8140 and #7819 are the same family), and guarded
-    /// tails avoid it in every case we tried. The block split, which makes the loop over
-    /// blocks, keeps the stage's tail: guarded, it clamps the inner loops' bounds to the
-    /// stage's end, Halide's storage folding then cannot prove the window's bounds monotonic
-    /// and stores a whole block (harris: Sxx 4.1 MB per 540-row block, 7.9 -> 3.8 ms folded).
+    /// of shifting them inwards: every split of a sliding Func, and both splits of the loop a
+    /// producer slides along (`sliding`: the depths producers slide at in `s`, from
+    /// [`LoopNest::sliding_depths`]). Halide 21 computes wrong values when a window slides
+    /// along a ShiftInwards loop over a clamped footprint (`f(x, max(y - 1, 0))`;
+    /// halide/Halide#8140 and #7819 are the same family), and guarded tails avoid it in every
+    /// case we tried. The block split must guard too: with it shifted and the tile split
+    /// guarded, tests/pipelines' scalar_param (its window sliding along the tiles of 96-row
+    /// blocks) gave wrong output. The price: a guarded block split clamps the inner loops'
+    /// bounds to the stage's end, Halide's storage folding cannot prove the window's bounds
+    /// monotonic and stores a whole block (harris: Sxx 4.1 MB per 540-row block; 3.9 ms
+    /// folded, 8.1 ms as it is).
     pub fn guarded_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<SplitFlags> {
         let n = dag.stage(s).loops.len();
         if let Some(site) = self.site_of(dag, s) {
@@ -321,7 +322,7 @@ impl LoopNest {
         };
         let inner = inner_loops(dag.stage(s), tiling);
         for &depth in sliding {
-            guarded[inner[depth as usize - 1].index].tile = true;
+            guarded[inner[depth as usize - 1].index] = SplitFlags::BOTH;
         }
         guarded
     }
@@ -576,7 +577,7 @@ mod tests {
     }
 
     #[test]
-    fn a_window_sliding_inside_a_block_guards_only_the_tile_split_it_slides_along() {
+    fn a_window_sliding_inside_a_block_guards_both_splits_it_slides_along() {
         // f feeds g through a stencil along y; g's 8x8 tiles in 32x32 blocks.
         let dag = stencil_along(1);
         let splits_of_g = |f_site: Site| {
@@ -606,10 +607,9 @@ mod tests {
                 .map(|(_, _, tail)| *tail)
                 .unwrap()
         };
-        // y's block split shifts, its tile split (which makes the loop f slides along) guards;
-        // x's splits both shift.
+        // Both of y's splits guard; x's both shift.
         assert_eq!(splits.len(), 4, "{splits:?}");
-        assert_eq!(tail("y", 32), shift);
+        assert_eq!(tail("y", 32), guard);
         assert_eq!(tail("y", 8), guard);
         assert_eq!(tail("x", 32), shift);
         assert_eq!(tail("x", 8), shift);
