@@ -438,10 +438,10 @@ pub fn schedule_features(
             let recomputed: f64 = shifted
                 .iter()
                 .enumerate()
-                .filter(|&(l, _)| !stage.loops[l].is_rvar)
-                .map(|(l, &shifted)| {
+                .filter(|&(l, &shifted)| shifted && !stage.loops[l].is_rvar)
+                .map(|(l, _)| {
                     let extent = loops[l].extent().max(0);
-                    let computed = computed_extent(tiling, l, extent, shifted);
+                    let computed = computed_extent(tiling, l, extent, true);
                     computed as f64 / extent.max(1) as f64
                 })
                 .product();
@@ -500,7 +500,7 @@ pub fn schedule_features(
                     let rows = row.points_computed_total / row_points as f64;
                     let whole = row_points / lanes;
                     let rest = row_points % lanes;
-                    if shifted[v].tile {
+                    if shifted[v] {
                         row.num_vectors = rows * (whole + (rest > 0) as i64) as f64;
                     } else {
                         row.num_vectors = rows * whole as f64;

@@ -27,7 +27,7 @@ use crate::bridge::ffi::{LoopRef, Placement as PlanPlacement, SchedulePlan, Tail
 use crate::dag::Dag;
 use crate::inlined_ops::ops_per_point;
 use crate::plan::{func_plan, StagePlanBuilder};
-use crate::stage_loops::{inner_loops, site_depths, unrolled_loops, Level, SplitFlags};
+use crate::stage_loops::{inner_loops, site_depths, unrolled_loops, Level};
 
 /// A loop level of a stage where a producer is computed or stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -297,8 +297,8 @@ impl LoopNest {
         depths
     }
 
-    /// Per loop of stage `s`, whether its block and tile splits must guard their tails instead
-    /// of shifting them inwards: every split of a sliding Func, and both splits of the loop a
+    /// Per loop of stage `s`, whether its splits must guard their tails instead of shifting
+    /// them inwards: every loop of a sliding Func, and both splits of the loop a
     /// producer slides along (`sliding`: the depths producers slide at in `s`, from
     /// [`LoopNest::sliding_depths`]). Halide 21 computes wrong values when a window slides
     /// along a ShiftInwards loop over a clamped footprint (`f(x, max(y - 1, 0))`;
@@ -309,35 +309,31 @@ impl LoopNest {
     /// bounds to the stage's end, Halide's storage folding cannot prove the window's bounds
     /// monotonic and stores a whole block (harris: Sxx 4.1 MB per 540-row block; 3.9 ms
     /// folded, 8.1 ms as it is).
-    pub fn guarded_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<SplitFlags> {
+    pub fn guarded_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<bool> {
         let n = dag.stage(s).loops.len();
         if let Some(site) = self.site_of(dag, s) {
             if site.slides() {
-                return vec![SplitFlags::BOTH; n];
+                return vec![true; n];
             }
         }
-        let mut guarded = vec![SplitFlags::NEITHER; n];
+        let mut guarded = vec![false; n];
         let Some(tiling) = self.tiling(dag, s) else {
             return guarded;
         };
         let inner = inner_loops(dag.stage(s), tiling);
         for &depth in sliding {
-            guarded[inner[depth as usize - 1].index] = SplitFlags::BOTH;
+            guarded[inner[depth as usize - 1].index] = true;
         }
         guarded
     }
 
-    /// Per loop of stage `s`: whether its block and tile splits shift the edge block or tile
-    /// inwards (and so recompute points), rather than guard it (`sliding` as for
-    /// [`LoopNest::guarded_loops`]).
-    pub fn shifted_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<SplitFlags> {
+    /// Per loop of stage `s`: whether its splits shift the edge block or tile inwards (and so
+    /// recompute points), rather than guard it (`sliding` as for [`LoopNest::guarded_loops`]).
+    pub fn shifted_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<bool> {
         let shifts = tail_of(dag, s) == TailKind::ShiftInwards;
         self.guarded_loops(dag, s, sliding)
             .into_iter()
-            .map(|guarded| SplitFlags {
-                block: shifts && !guarded.block,
-                tile: shifts && !guarded.tile,
-            })
+            .map(|guarded| shifts && !guarded)
             .collect()
     }
 
@@ -441,21 +437,25 @@ fn stage_plan(
     s: usize,
     tiling: &StageTiling,
     unroll: Unroll,
-    guarded: &[SplitFlags],
+    guarded: &[bool],
     computed_inside: bool,
 ) -> (crate::bridge::ffi::StagePlan, Vec<String>) {
     let stage = dag.stage(s);
     let mut builder = StagePlanBuilder::new(s, stage);
-    let tail_if = |guard: bool| {
-        if guard {
+    let tail_for = |l: usize| {
+        if guarded[l] {
             TailKind::GuardWithIf
         } else {
             tail_of(dag, s)
         }
     };
-    let block_tail_for = |l: usize| tail_if(computed_inside || guarded[l].block);
-    let tile_tail_for = |l: usize| tail_if(computed_inside || guarded[l].tile);
-    let vector_tail_for = |l: usize| tail_if(guarded[l].tile);
+    let tile_tail_for = |l: usize| {
+        if computed_inside {
+            TailKind::GuardWithIf
+        } else {
+            tail_for(l)
+        }
+    };
     let n = stage.loops.len();
     let mut block_names: Vec<Option<String>> = vec![None; n];
     let mut tile_names: Vec<Option<String>> = vec![None; n];
@@ -466,13 +466,14 @@ fn stage_plan(
         }
         let tile = tiling.tile[l].max(1);
         let block = tiling.outer_block(l);
+        let tail = tile_tail_for(l);
         let mut within = lp.var.clone();
         if block > tile {
-            within = builder.split(&within, block, block_tail_for(l));
+            within = builder.split(&within, block, tail);
             block_names[l] = Some(within.clone());
         }
         if tile > 1 {
-            tile_names[l] = Some(builder.split(&within, tile, tile_tail_for(l)));
+            tile_names[l] = Some(builder.split(&within, tile, tail));
         }
     }
     // The vector lanes: split off the tile loop, or the whole tile loop when it is one vector.
@@ -480,7 +481,7 @@ fn stage_plan(
     if let Some((l, lanes)) = tiling.vector {
         if let Some(inner) = tile_names[l].clone() {
             vector_name = Some(if tiling.tile[l] > lanes {
-                builder.split(&inner, lanes, vector_tail_for(l))
+                builder.split(&inner, lanes, tail_for(l))
             } else {
                 tile_names[l] = None;
                 inner

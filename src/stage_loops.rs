@@ -80,48 +80,19 @@ fn block_count(tiling: &StageTiling, l: usize) -> i64 {
     }
 }
 
-/// A flag for each split of one pure loop: its block split (which makes the loop over blocks)
-/// and its tile split (which makes the inner loops). [`crate::loop_nest::LoopNest::guarded_loops`]
-/// flags the splits that guard their last, partial block or tile (cut short);
-/// [`crate::loop_nest::LoopNest::shifted_loops`] those that shift it inwards (whole,
-/// overlapping its neighbour). A guarded block split comes with a guarded tile split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SplitFlags {
-    pub block: bool,
-    pub tile: bool,
-}
-
-impl SplitFlags {
-    pub const BOTH: SplitFlags = SplitFlags {
-        block: true,
-        tile: true,
-    };
-    pub const NEITHER: SplitFlags = SplitFlags {
-        block: false,
-        tile: false,
-    };
-}
-
 /// Points one production computes along pure loop `l`, whose extent per production is
-/// `extent`, given which of its splits shift (`shifted`). Shifted splits (pure definitions) keep
-/// every block or tile whole, so the edge ones
-/// overlap their neighbours and compute those points again (an extent smaller than the tile
-/// computes a whole tile); guarded splits (updates, sliding Funcs) compute each point once. With
-/// shifted blocks and guarded tiles, each block computes exactly its points.
-pub fn computed_extent(tiling: &StageTiling, l: usize, extent: i64, shifted: SplitFlags) -> i64 {
+/// `extent`. Splits that shift their last block or tile inwards (`shifted`: pure definitions)
+/// keep every block and tile whole, so the edge ones overlap their neighbours and compute those
+/// points again (an extent smaller than the tile computes a whole tile); guarded splits
+/// (updates, sliding Funcs) compute each point once.
+pub fn computed_extent(tiling: &StageTiling, l: usize, extent: i64, shifted: bool) -> i64 {
     let extent = extent.max(0);
     let tile = tiling.tile[l].max(1);
     let block = tiling.outer_block(l);
-    // With no separate block split, the tile split is the outermost and its tail decides.
-    let outermost_shifts = if block > tile {
-        shifted.block
-    } else {
-        shifted.tile
-    };
-    if !outermost_shifts || extent == 0 || block <= 1 {
+    if !shifted || extent == 0 || block <= 1 {
         return extent;
     }
-    let per_block = if block > tile && shifted.tile {
+    let per_block = if block > tile {
         (block + tile - 1) / tile * tile
     } else {
         block
@@ -421,30 +392,21 @@ mod tests {
     #[test]
     fn shifted_blocks_and_tiles_recompute_their_overlaps() {
         // 100 points in blocks of 40 and tiles of 16: blocks at 0, 40 and 60; tiles in a block
-        // at 0, 16 and 24 when shifted (48 points), cut at 40 when guarded.
+        // at 0, 16 and 24 when shifted (48 points).
         let tiling = StageTiling {
             tile: vec![16, 1, 1],
             block: Some(vec![40, 1, 1]),
             vector: None,
             parallel: Vec::new(),
         };
-        let tiles_guarded = SplitFlags {
-            block: true,
-            tile: false,
-        };
-        assert_eq!(computed_extent(&tiling, 0, 100, SplitFlags::BOTH), 3 * 48);
-        assert_eq!(computed_extent(&tiling, 0, 100, tiles_guarded), 3 * 40);
-        assert_eq!(computed_extent(&tiling, 0, 100, SplitFlags::NEITHER), 100);
-        // Without blocks, the tile split is the outermost: its tail decides.
+        assert_eq!(computed_extent(&tiling, 0, 100, true), 3 * 48);
+        assert_eq!(computed_extent(&tiling, 0, 100, false), 100);
+        // Without blocks, the tile split is the outermost.
         let tiles_only = StageTiling {
             block: None,
             ..tiling
         };
-        assert_eq!(
-            computed_extent(&tiles_only, 0, 100, SplitFlags::BOTH),
-            7 * 16
-        );
-        assert_eq!(computed_extent(&tiles_only, 0, 100, tiles_guarded), 100);
+        assert_eq!(computed_extent(&tiles_only, 0, 100, true), 7 * 16);
     }
 
     #[test]
