@@ -4,8 +4,10 @@
 //! Per computed stage, in cycles of one core:
 //! - arithmetic: every vector or scalar step costs its operations (`ops_per_point`, inlined
 //!   producers included) at two per cycle, plus one scalar load per lane for each load that
-//!   does not vectorize; a vector step's operations on types wider than the one its lanes are
-//!   counted in span several registers each ([`op_width`]);
+//!   does not vectorize and one cycle per vector load (counted after register reuse: loads
+//!   shared by unrolled copies or held across the innermost rolled loop are not repeated); a
+//!   vector step's operations on types wider than the one its lanes are counted in span
+//!   several registers each ([`op_width`]);
 //! - memory: the cache lines read per realization from each producer, priced by where the
 //!   producer's allocation lives (L1, L2 or DRAM by its size) and by how contiguous the tile's
 //!   runs along storage dimension 0 are (short runs defeat prefetching), plus the bytes written;
@@ -58,6 +60,10 @@ const PAGE_BYTES: f64 = 4096.0;
 /// random pipelines of the dataset, Kendall τ 0.333 against 0.395 now.)
 const DRAM_RUN_OVERHEAD_BYTES: f64 = 32.0;
 const L2_RUN_OVERHEAD_BYTES: f64 = 8.0;
+/// Cycles one vector load takes on a core: a native vector (64 bytes) at L1's 64 bytes per
+/// cycle. Loads served from registers (`vector_loads_per_vector` counts after register reuse)
+/// cost nothing; the cache lines behind the loads are priced as memory traffic.
+const VECTOR_LOAD_CYCLES: f64 = 64.0 / L1_BYTES_PER_CYCLE;
 /// Cost of one heap allocation and free (halide_malloc), cycles.
 const ALLOCATION_CYCLES: f64 = 300.0;
 /// Cost of reusing a stack slot for another realization (a size check), cycles.
@@ -170,7 +176,8 @@ impl AnalyticCostModel {
         let loads_per_scalar =
             f.vector_loads_per_vector + f.scalar_loads_per_vector / f.vector_size.max(1.0);
         let arithmetic = steps * f.ops_per_point / OPS_PER_CYCLE
-            + f.num_vectors * f.scalar_loads_per_vector
+            + f.num_vectors
+                * (f.scalar_loads_per_vector + f.vector_loads_per_vector * VECTOR_LOAD_CYCLES)
             + f.num_scalars * loads_per_scalar;
 
         let tasks = (f.inner_parallelism * f.outer_parallelism).max(1.0);

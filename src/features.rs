@@ -14,7 +14,9 @@ use crate::expr::Rational;
 use crate::inlined_ops::ops_per_point;
 use crate::loop_nest::{LoopNest, Placement, Site};
 use crate::nest_bounds::{symbols_of, NestBounds};
-use crate::stage_loops::{computed_extent, contiguous_extent, middle_step, unrolled_extent};
+use crate::stage_loops::{
+    computed_extent, contiguous_extent, middle_step, register_reuse, unrolled_extent,
+};
 
 /// Bytes in one cache line (x86-64 and AArch64 alike).
 pub const CACHE_LINE_BYTES: f64 = 64.0;
@@ -607,25 +609,36 @@ pub fn schedule_features(
                 row.read_run_bytes = run_bytes_read / runs_read;
             }
             // A stage that is not vectorized loads one lane at a time: its loads per point
-            // count as scalar loads per vector of one lane.
+            // count as scalar loads per vector of one lane. Loads are counted after register
+            // reuse (`register_reuse`): a load shared by unrolled copies or kept in a register
+            // across the innermost rolled loop counts for the vector steps it serves, and a
+            // broadcast (one lane loaded for all) for one lane of a vector.
             let vector_loop = tiling.vector.map(|(v, _)| v);
             for (jacobian, count) in memory_loads(dag, nest, s, &mut loads_memo) {
+                let invariant = |l: usize| {
+                    jacobian
+                        .iter()
+                        .all(|row| row.get(l).copied().flatten().is_some_and(|r| r.is_zero()))
+                };
+                let reuse = register_reuse(
+                    stage,
+                    tiling,
+                    loops,
+                    deepest_sites[s],
+                    row.ops_per_point,
+                    invariant,
+                );
+                let count = count / reuse;
                 let Some(v) = vector_loop else {
                     row.scalar_loads_per_vector += count;
                     continue;
                 };
-                match dense_along(&jacobian, v) {
-                    Some(true) => row.vector_loads_per_vector += count,
-                    Some(false) | None => {
-                        let broadcast = jacobian
-                            .iter()
-                            .all(|row| row.get(v).copied().flatten().is_some_and(|r| r.is_zero()));
-                        if broadcast {
-                            row.vector_loads_per_vector += count;
-                        } else {
-                            row.scalar_loads_per_vector += lanes * count;
-                        }
-                    }
+                if invariant(v) {
+                    row.vector_loads_per_vector += count / lanes;
+                } else if dense_along(&jacobian, v) == Some(true) {
+                    row.vector_loads_per_vector += count;
+                } else {
+                    row.scalar_loads_per_vector += lanes * count;
                 }
             }
             row.write_run_bytes = storage_run.unwrap_or(1) as f64 * bytes_per_point;

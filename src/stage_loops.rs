@@ -311,6 +311,61 @@ pub fn unrolled_extent(
         .product()
 }
 
+/// Vector steps one load serves from a register before it is loaded again: the register reuse
+/// of a tiling. A load whose address does not move along an unrolled tile loop is one
+/// expression in all the loop's copies, loaded once for them; one that does not move along the
+/// innermost loop left rolled (an update's accumulator over its RVar, a weight over the tile
+/// loop it does not depend on) stays in a register across that loop's trips (LLVM hoists it,
+/// or promotes the accumulator; at most [`MAX_UNROLL`] copies, so they fit the registers).
+/// `invariant(l)` says whether the load's address is constant along stage loop `l`; `loops`
+/// are the stage's loops per production; `min_position` and `ops_per_point` decide the
+/// unrolled loops as in [`unrolled_loops`].
+pub fn register_reuse(
+    stage: &DagStage,
+    tiling: &StageTiling,
+    loops: &[Span],
+    min_position: usize,
+    ops_per_point: f64,
+    invariant: impl Fn(usize) -> bool,
+) -> f64 {
+    let inner = inner_loops(stage, tiling);
+    let unrolled = unrolled_loops(stage, tiling, min_position, ops_per_point);
+    let mut reuse: f64 = unrolled
+        .iter()
+        .filter(|&&k| invariant(inner[k].index))
+        .map(|&k| inner[k].count as f64)
+        .product();
+    let first_unrolled = unrolled.last().copied().unwrap_or(inner.len());
+    // The innermost rolled loop: the inner loop around the unrolled ones, else the innermost
+    // outer loop of more than one trip (the RVars run inside the loops over blocks).
+    let rolled = if first_unrolled > 0 {
+        let lp = inner[first_unrolled - 1];
+        Some((lp.index, lp.count))
+    } else {
+        let trips = |l: usize| -> i64 {
+            let extent = loops[l].extent().max(1);
+            if stage.loops[l].is_rvar {
+                extent
+            } else {
+                let block = tiling.outer_block(l).max(1);
+                (extent + block - 1) / block
+            }
+        };
+        let rvars = (0..stage.loops.len()).filter(|&l| stage.loops[l].is_rvar);
+        let pure = (0..stage.loops.len()).filter(|&l| !stage.loops[l].is_rvar);
+        rvars
+            .chain(pure)
+            .find(|&l| trips(l) > 1)
+            .map(|l| (l, trips(l)))
+    };
+    if let Some((l, trips)) = rolled {
+        if invariant(l) {
+            reuse *= trips as f64;
+        }
+    }
+    reuse
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,6 +514,54 @@ mod tests {
         // A producer computed per vector row (depth 4) leaves nothing inside to unroll.
         assert!(unrolled_loops(&stage, &tiling, 4, 10.0).is_empty());
         assert_eq!(unrolled_extent(&stage, &tiling, 4, 10.0), 1);
+    }
+
+    #[test]
+    fn loads_invariant_along_unrolled_or_innermost_rolled_loops_are_reused() {
+        let stage = stage();
+        let loops = spans();
+        // A matrix product's update over x, y and r: f(x, y) += a(r, y) * b(x, r).
+        let accumulator = |l: usize| l == 2;
+        let row_weight = |l: usize| l == 0;
+        let column = |l: usize| l == 1;
+        // 16x4 tiles of two 8-lane vectors: all 8 vectors unroll inside r (3 trips).
+        let small = StageTiling {
+            tile: vec![16, 4, 1],
+            block: None,
+            vector: Some((0, 8)),
+            parallel: Vec::new(),
+        };
+        let reuse = |tiling: &StageTiling, invariant: &dyn Fn(usize) -> bool| {
+            register_reuse(&stage, tiling, &loops, 0, 10.0, invariant)
+        };
+        // The accumulators stay in registers across r; a(r, y) serves both vectors of a row;
+        // b(x, r) serves the four rows.
+        assert_eq!(reuse(&small, &accumulator), 3.0);
+        assert_eq!(reuse(&small, &row_weight), 2.0);
+        assert_eq!(reuse(&small, &column), 4.0);
+        // 32x4 tiles: only the 4 vectors of a row unroll, the rows stay rolled: the
+        // accumulators are loaded every step, b(x, r) is hoisted out of the row loop.
+        let wide = StageTiling {
+            tile: vec![32, 4, 1],
+            ..small.clone()
+        };
+        assert_eq!(reuse(&wide, &accumulator), 1.0);
+        assert_eq!(reuse(&wide, &row_weight), 4.0);
+        assert_eq!(reuse(&wide, &column), 4.0);
+        // A producer computed inside the rows (position 1) leaves only the vectors unrolled:
+        // the row loop is the innermost rolled one, and the accumulators move along it.
+        assert_eq!(
+            register_reuse(&stage, &small, &loops, 1, 10.0, &accumulator),
+            1.0
+        );
+        assert_eq!(
+            register_reuse(&stage, &small, &loops, 1, 10.0, &row_weight),
+            2.0
+        );
+        assert_eq!(
+            register_reuse(&stage, &small, &loops, 1, 10.0, &column),
+            4.0
+        );
     }
 
     #[test]
