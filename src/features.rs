@@ -12,7 +12,7 @@ use crate::bounds::{RootBounds, Span};
 use crate::dag::Dag;
 use crate::expr::Rational;
 use crate::inlined_ops::ops_per_point;
-use crate::loop_nest::{LoopNest, Placement, Site};
+use crate::loop_nest::{LoopNest, Placement};
 use crate::nest_bounds::{symbols_of, NestBounds};
 use crate::stage_loops::{
     computed_extent, contiguous_extent, middle_step, register_reuse, unrolled_extent,
@@ -403,8 +403,8 @@ pub fn schedule_features(
     let mut working_set = vec![0.0; dag.raw.stages.len()];
     for g in dag.scheduled_funcs() {
         if let Some(Placement::At(site)) = nest.choice(g).map(|c| c.placement) {
-            working_set[site.stage] +=
-                stored_points(bounds, g, site) * dag.bytes_per_point(g) as f64;
+            working_set[site.stage] += stored_points(bounds, g, nest.site_folds(dag, site))
+                * dag.bytes_per_point(g) as f64;
         }
     }
     let mut ops_memo = vec![None; dag.raw.stages.len()];
@@ -428,7 +428,7 @@ pub fn schedule_features(
             let realizations = bounds.realizations[f];
             let loops = &bounds.loops[s];
             let region_points = match choice.placement {
-                Placement::At(site) => stored_points(bounds, f, site),
+                Placement::At(site) => stored_points(bounds, f, nest.site_folds(dag, site)),
                 _ => points(&bounds.region[f]),
             };
             row.computed_at_root = (choice.placement == Placement::Root) as u8 as f64;
@@ -671,10 +671,11 @@ fn enclosing_parallelism(dag: &Dag, nest: &LoopNest, s: usize, bounds: &NestBoun
         .max(1.0)
 }
 
-/// Points Func `g` placed at `site` allocates per realization: a sliding Func keeps only the
-/// rows one production needs (Halide folds its storage), others their whole region.
-fn stored_points(bounds: &NestBounds, g: usize, site: Site) -> f64 {
-    if site.slides() {
+/// Points Func `g` allocates per realization: a sliding Func whose storage Halide folds
+/// (`folds`, [`LoopNest::site_folds`]) keeps only the rows one production needs, others their
+/// whole region.
+fn stored_points(bounds: &NestBounds, g: usize, folds: bool) -> f64 {
+    if folds {
         points(&bounds.region[g])
     } else {
         points(&bounds.realization_region[g])
@@ -685,7 +686,7 @@ fn stored_points(bounds: &NestBounds, g: usize, site: Site) -> f64 {
 mod tests {
     use super::*;
     use crate::bounds::root_bounds;
-    use crate::loop_nest::{FuncChoice, StageTiling};
+    use crate::loop_nest::{FuncChoice, Site, StageTiling};
     use crate::nest_bounds::nest_bounds;
     use crate::test_dags::{stencil_and_table, stencil_nest, stencil_pair, stencil_with_loads};
 

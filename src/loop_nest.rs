@@ -297,6 +297,27 @@ impl LoopNest {
         depths
     }
 
+    /// Whether Halide folds the storage of a Func computed at `site` down to the window one
+    /// production needs. A window sliding along a loop over tiles more than one point tall
+    /// (a block loop) does not fold: the guarded splits clamp that loop's footprint to the
+    /// stage's end, and Halide cannot prove the window's bounds monotonic (HL_DEBUG_CODEGEN=3:
+    /// "loop min or max not monotonic"; unsharp_mask's blur_x sliding along 16-row tiles of
+    /// 540-row blocks, harris's Sxx alike), so it stores the whole region the slide covers. A
+    /// window sliding along one-point steps folds (gray along 1-row tiles: factor 8).
+    pub fn site_folds(&self, dag: &Dag, site: Site) -> bool {
+        if !site.slides() {
+            return false;
+        }
+        let Some(tiling) = self.tiling(dag, site.stage) else {
+            return true;
+        };
+        let inner = inner_loops(dag.stage(site.stage), tiling);
+        match inner.get(site.depth as usize - 1) {
+            Some(lp) => !(lp.level == Level::Block && tiling.tile[lp.index] > 1),
+            None => true,
+        }
+    }
+
     /// Per loop of stage `s`, whether its splits must guard their tails instead of shifting
     /// them inwards: every loop of a sliding Func, and both splits of the loop a
     /// producer slides along (`sliding`: the depths producers slide at in `s`, from
@@ -307,8 +328,9 @@ impl LoopNest {
     /// guarded, tests/pipelines' scalar_param (its window sliding along the tiles of 96-row
     /// blocks) gave wrong output. The price: a guarded block split clamps the inner loops'
     /// bounds to the stage's end, Halide's storage folding cannot prove the window's bounds
-    /// monotonic and stores a whole block (harris: Sxx 4.1 MB per 540-row block; 3.9 ms
-    /// folded, 8.1 ms as it is).
+    /// monotonic and stores a whole block (harris: Sxx 4.1 MB per 540-row block). The cost
+    /// model prices such windows unfolded ([`LoopNest::site_folds`]), and the search slides
+    /// along single rows instead (harris 10.3 -> 3.7 ms).
     pub fn guarded_loops(&self, dag: &Dag, s: usize, sliding: &[u8]) -> Vec<bool> {
         let n = dag.stage(s).loops.len();
         if let Some(site) = self.site_of(dag, s) {
@@ -620,6 +642,29 @@ mod tests {
             splits.iter().all(|(_, _, tail)| *tail == shift),
             "{splits:?}"
         );
+    }
+
+    #[test]
+    fn windows_fold_along_single_rows_but_not_along_taller_tiles() {
+        // f feeds g through a stencil along y; g's tiles are 8x8.
+        let dag = stencil_along(1);
+        let folds_at_depth_1 = |block: Option<Vec<i64>>| {
+            let site = Site {
+                stage: 1,
+                depth: 1,
+                store_depth: 0,
+            };
+            let mut nest = stencil_nest(&dag, Placement::At(site));
+            nest.choices[1].as_mut().unwrap().stages[0].block = block;
+            nest.site_folds(&dag, site)
+        };
+        // In 32x32 blocks, depth 1 steps over a block's 8-row tiles: the window does not fold.
+        assert!(!folds_at_depth_1(Some(vec![32, 32])));
+        // Without blocks, depth 1 is the tile loop over single rows: it folds.
+        assert!(folds_at_depth_1(None));
+        // Stored where it is computed, there is no window to fold.
+        let nest = stencil_nest(&dag, Placement::At(Site::new(1, 1)));
+        assert!(!nest.site_folds(&dag, Site::new(1, 1)));
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub fn peak_bytes(dag: &Dag, nest: &LoopNest, bounds: &NestBounds, parallelism: 
                 }
             }
             Placement::At(site) => {
-                let stored = if site.slides() {
+                let stored = if nest.site_folds(dag, site) {
                     &bounds.region[f]
                 } else {
                     &bounds.realization_region[f]
