@@ -15,7 +15,7 @@ use crate::inlined_ops::ops_per_point;
 use crate::loop_nest::{LoopNest, Placement};
 use crate::nest_bounds::{symbols_of, NestBounds};
 use crate::stage_loops::{
-    computed_extent, contiguous_extent, middle_step, register_reuse, unrolled_extent,
+    computed_extent, contiguous_extent, middle_step, unrolled_extent, RegisterReuse,
 };
 
 /// Bytes in one cache line (x86-64 and AArch64 alike).
@@ -610,24 +610,19 @@ pub fn schedule_features(
             }
             // A stage that is not vectorized loads one lane at a time: its loads per point
             // count as scalar loads per vector of one lane. Loads are counted after register
-            // reuse (`register_reuse`): a load shared by unrolled copies or kept in a register
+            // reuse (`RegisterReuse`): a load shared by unrolled copies or kept in a register
             // across the innermost rolled loop counts for the vector steps it serves, and a
             // broadcast (one lane loaded for all) for one lane of a vector.
             let vector_loop = tiling.vector.map(|(v, _)| v);
+            let register_reuse =
+                RegisterReuse::new(stage, tiling, loops, deepest_sites[s], row.ops_per_point);
             for (jacobian, count) in memory_loads(dag, nest, s, &mut loads_memo) {
                 let invariant = |l: usize| {
                     jacobian
                         .iter()
                         .all(|row| row.get(l).copied().flatten().is_some_and(|r| r.is_zero()))
                 };
-                let reuse = register_reuse(
-                    stage,
-                    tiling,
-                    loops,
-                    deepest_sites[s],
-                    row.ops_per_point,
-                    invariant,
-                );
+                let reuse = register_reuse.of(invariant);
                 let count = count / reuse;
                 let Some(v) = vector_loop else {
                     row.scalar_loads_per_vector += count;

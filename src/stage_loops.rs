@@ -311,59 +311,78 @@ pub fn unrolled_extent(
         .product()
 }
 
-/// Vector steps one load serves from a register before it is loaded again: the register reuse
-/// of a tiling. A load whose address does not move along an unrolled tile loop is one
-/// expression in all the loop's copies, loaded once for them; one that does not move along the
-/// innermost loop left rolled (an update's accumulator over its RVar, a weight over the tile
-/// loop it does not depend on) stays in a register across that loop's trips (LLVM hoists it,
-/// or promotes the accumulator; at most [`MAX_UNROLL`] copies, so they fit the registers).
-/// `invariant(l)` says whether the load's address is constant along stage loop `l`; `loops`
-/// are the stage's loops per production; `min_position` and `ops_per_point` decide the
-/// unrolled loops as in [`unrolled_loops`].
-pub fn register_reuse(
-    stage: &DagStage,
-    tiling: &StageTiling,
-    loops: &[Span],
-    min_position: usize,
-    ops_per_point: f64,
-    invariant: impl Fn(usize) -> bool,
-) -> f64 {
-    let inner = inner_loops(stage, tiling);
-    let unrolled = unrolled_loops(stage, tiling, min_position, ops_per_point);
-    let mut reuse: f64 = unrolled
-        .iter()
-        .filter(|&&k| invariant(inner[k].index))
-        .map(|&k| inner[k].count as f64)
-        .product();
-    let first_unrolled = unrolled.last().copied().unwrap_or(inner.len());
-    // The innermost rolled loop: the inner loop around the unrolled ones, else the innermost
-    // outer loop of more than one trip (the RVars run inside the loops over blocks).
-    let rolled = if first_unrolled > 0 {
-        let lp = inner[first_unrolled - 1];
-        Some((lp.index, lp.count))
-    } else {
-        let trips = |l: usize| -> i64 {
-            let extent = loops[l].extent().max(1);
-            if stage.loops[l].is_rvar {
-                extent
-            } else {
-                let block = tiling.outer_block(l).max(1);
-                (extent + block - 1) / block
-            }
+/// The register reuse of a tiling, found once per stage: the unrolled tile loops and the
+/// innermost loop left rolled, as (stage loop, trips). [`RegisterReuse::of`] gives a load's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisterReuse {
+    unrolled: Vec<(usize, i64)>,
+    rolled: Option<(usize, i64)>,
+}
+
+impl RegisterReuse {
+    /// `loops` are the stage's loops per production; `min_position` and `ops_per_point` decide
+    /// the unrolled loops as in [`unrolled_loops`].
+    pub fn new(
+        stage: &DagStage,
+        tiling: &StageTiling,
+        loops: &[Span],
+        min_position: usize,
+        ops_per_point: f64,
+    ) -> RegisterReuse {
+        let inner = inner_loops(stage, tiling);
+        let positions = unrolled_loops(stage, tiling, min_position, ops_per_point);
+        let first_unrolled = positions.last().copied().unwrap_or(inner.len());
+        // The innermost rolled loop: the inner loop around the unrolled ones, else the
+        // innermost outer loop of more than one trip (the RVars run inside the loops over
+        // blocks).
+        let rolled = if first_unrolled > 0 {
+            let lp = inner[first_unrolled - 1];
+            Some((lp.index, lp.count))
+        } else {
+            let trips = |l: usize| -> i64 {
+                let extent = loops[l].extent().max(1);
+                if stage.loops[l].is_rvar {
+                    extent
+                } else {
+                    let block = tiling.outer_block(l).max(1);
+                    (extent + block - 1) / block
+                }
+            };
+            let rvars = (0..stage.loops.len()).filter(|&l| stage.loops[l].is_rvar);
+            let pure = (0..stage.loops.len()).filter(|&l| !stage.loops[l].is_rvar);
+            rvars
+                .chain(pure)
+                .find(|&l| trips(l) > 1)
+                .map(|l| (l, trips(l)))
         };
-        let rvars = (0..stage.loops.len()).filter(|&l| stage.loops[l].is_rvar);
-        let pure = (0..stage.loops.len()).filter(|&l| !stage.loops[l].is_rvar);
-        rvars
-            .chain(pure)
-            .find(|&l| trips(l) > 1)
-            .map(|l| (l, trips(l)))
-    };
-    if let Some((l, trips)) = rolled {
-        if invariant(l) {
-            reuse *= trips as f64;
+        RegisterReuse {
+            unrolled: positions
+                .iter()
+                .map(|&k| (inner[k].index, inner[k].count))
+                .collect(),
+            rolled,
         }
     }
-    reuse
+
+    /// Vector steps one load serves from a register before it is loaded again. A load whose
+    /// address does not move along an unrolled tile loop is one expression in all the loop's
+    /// copies, loaded once for them; one that does not move along the innermost loop left
+    /// rolled (an update's accumulator over its RVar, a weight over the tile loop it does not
+    /// depend on) stays in a register across that loop's trips (LLVM hoists it, or promotes
+    /// the accumulator; at most [`MAX_UNROLL`] copies, so they fit the registers).
+    /// `invariant(l)` says whether the load's address is constant along stage loop `l`.
+    pub fn of(&self, invariant: impl Fn(usize) -> bool) -> f64 {
+        let unrolled: f64 = self
+            .unrolled
+            .iter()
+            .filter(|&&(l, _)| invariant(l))
+            .map(|&(_, count)| count as f64)
+            .product();
+        match self.rolled {
+            Some((l, trips)) if invariant(l) => unrolled * trips as f64,
+            _ => unrolled,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -532,7 +551,7 @@ mod tests {
             parallel: Vec::new(),
         };
         let reuse = |tiling: &StageTiling, invariant: &dyn Fn(usize) -> bool| {
-            register_reuse(&stage, tiling, &loops, 0, 10.0, invariant)
+            RegisterReuse::new(&stage, tiling, &loops, 0, 10.0).of(invariant)
         };
         // The accumulators stay in registers across r; a(r, y) serves both vectors of a row;
         // b(x, r) serves the four rows.
@@ -551,15 +570,15 @@ mod tests {
         // A producer computed inside the rows (position 1) leaves only the vectors unrolled:
         // the row loop is the innermost rolled one, and the accumulators move along it.
         assert_eq!(
-            register_reuse(&stage, &small, &loops, 1, 10.0, &accumulator),
+            RegisterReuse::new(&stage, &small, &loops, 1, 10.0).of(&accumulator),
             1.0
         );
         assert_eq!(
-            register_reuse(&stage, &small, &loops, 1, 10.0, &row_weight),
+            RegisterReuse::new(&stage, &small, &loops, 1, 10.0).of(&row_weight),
             2.0
         );
         assert_eq!(
-            register_reuse(&stage, &small, &loops, 1, 10.0, &column),
+            RegisterReuse::new(&stage, &small, &loops, 1, 10.0).of(&column),
             4.0
         );
     }
