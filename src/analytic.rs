@@ -12,8 +12,8 @@
 //!   producer's allocation lives (L1, L2 or DRAM by its size) and by how contiguous the tile's
 //!   runs along storage dimension 0 are (short runs defeat prefetching), plus the bytes written;
 //! - overheads: an allocation per root Func, or per parallel task for a Func stored inside a
-//!   loop (in a stack slot its realizations reuse; large ones also fault in and zero their
-//!   pages), and a task launch per parallel task.
+//!   loop (in a stack slot its realizations reuse), the page faults of heap memory glibc hands
+//!   back to the kernel between uses ([`HeapReuse`]), and a task launch per parallel task.
 //!
 //! Arithmetic and cache traffic are divided by the cores the stage can use (the parallel tasks
 //! around it, capped by `parallelism`, with the imbalance of the last round of tasks); DRAM
@@ -21,6 +21,8 @@
 //! chip's bandwidth however many cores issue it.
 //! The constants are properties of a typical x86-64 core, named below with their reasons; none
 //! is tuned to a pipeline.
+
+use std::collections::HashSet;
 
 use crate::cost_model::CostModel;
 use crate::dag::{op_kind_computes, Dag};
@@ -49,12 +51,28 @@ const DRAM_BYTES_PER_CYCLE: f64 = 6.0;
 /// looked bound by memory and the search kept two 8 MB buffers at root instead of fusing:
 /// 9.6 ms against 3.9 ms now.
 const CHIP_DRAM_BYTES_PER_CYCLE: f64 = 10.0;
-/// Allocations above this many bytes come from fresh pages (glibc's mmap threshold) that the
-/// kernel zero-fills on first touch.
-const FRESH_PAGES_THRESHOLD: f64 = 128.0 * 1024.0;
-/// A page fault plus zero-filling one 4 KiB page, cycles.
-const PAGE_FAULT_CYCLES: f64 = 1000.0;
+/// glibc maps allocations above this many bytes afresh at first (its initial mmap threshold);
+/// the kernel zero-fills their pages on first touch.
+const INITIAL_MMAP_THRESHOLD: f64 = 128.0 * 1024.0;
+/// glibc's ceiling for its dynamic mmap threshold: larger blocks are always mapped afresh.
+const MMAP_THRESHOLD_MAX: f64 = 32.0 * 1024.0 * 1024.0;
+/// glibc's top pad: the slack above the live blocks a heap keeps when it grows.
+const HEAP_TOP_PAD_BYTES: f64 = 128.0 * 1024.0;
+/// Halide's largest stack allocation (`maximum_stack_allocation_bytes`): a Func stored in
+/// `MemoryType::Stack` whose buffer is larger lives in a heap block (its pseudostack slot).
+const STACK_LIMIT_BYTES: f64 = 16.0 * 1024.0;
+/// A page fault plus zero-filling one 4 KiB page, cycles: 1.4 us measured on the benchmark
+/// machine (a C loop mapping 600 KiB, touching each page and unmapping it: 1.38-1.53 us a page
+/// from 150 KiB to 8 MiB), at 3 GHz. It was 1000 cycles, a bare-metal figure.
+const PAGE_FAULT_CYCLES: f64 = 4200.0;
 const PAGE_BYTES: f64 = 4096.0;
+/// The share of a root block's pages (between glibc's initial mmap threshold and its ceiling)
+/// that fault in again each run: root blocks are freed one by one as their last consumer
+/// finishes, and whether the heap's top reaches the trim threshold depends on their order and
+/// neighbours. Measured with `perf stat -e page-faults` over RunGen's runs: unsharp_mask with
+/// gray and blur_x at root (8 MiB each), 954 faults a run of their 4096 pages; local_laplacian's
+/// 24 MiB of root pyramids, about 100.
+const ROOT_REFAULT_SHARE: f64 = 0.25;
 /// What starting one contiguous run costs, in bytes of streaming it replaces: a DRAM row
 /// opened and a prefetch stream restarted, or an L2 access not overlapped with the previous
 /// line's. A run of whole cache lines loses a little (a 64-byte run moves at 2/3 of the
@@ -121,7 +139,51 @@ pub struct AnalyticCostModel {
     parallelism: f64,
     /// Per stage; a stage without one counts 1.
     op_widths: Vec<f64>,
+    /// Per stage, from the pipeline when the model has it; empty for stored features.
+    roles: Vec<StageRole>,
     queue: Vec<Vec<StageFeatures>>,
+}
+
+/// What a stage is to the heap: whether it starts its Func (a Func's buffer counts once, at its
+/// first stage), whether its Func is an output (its buffer is the caller's), and the stages
+/// that read its Func (Halide frees a buffer after its last use).
+#[derive(Debug, Clone, PartialEq)]
+struct StageRole {
+    first_of_func: bool,
+    output: bool,
+    readers: Vec<usize>,
+}
+
+/// What glibc's malloc does, run after run, with the heap blocks of a schedule's buffers: the
+/// root Funcs' and those of Funcs stored inside a loop beyond Halide's stack limit (Halide
+/// backs their `MemoryType::Stack` slot with the heap, one block per parallel task).
+///
+/// glibc maps a block above its mmap threshold (128 KiB at first) afresh, and when it frees
+/// such a block raises the threshold to the block's size and its trim threshold to twice that,
+/// so from the second run on every block up to 32 MiB comes from a heap. A heap gives memory
+/// back to the kernel when a free leaves its top free area at the trim threshold or more; the
+/// next allocation faults those pages in again. When a task's blocks and the heap's top pad
+/// reach twice the largest block, the heap is trimmed as tasks end and grows back to the
+/// task's live peak in the next: that share of the blocks' pages faults in every task.
+/// (Measured with `strace -c` and `perf stat -e page-faults` over RunGen runs: nl_means with
+/// 256-wide output tiles keeps blocks of 400, 200, 44, 42 and 16 KiB per task, makes 28 `brk`
+/// and 7 `madvise` calls and about 5800 faults a run, 35 ms; with 384-wide tiles, 608, 301,
+/// 66, 62 and 24 KiB stay under twice 608 KiB with the pad: no call, 15 ms.
+/// long_stencil_chain_16 with 256x256 tiles keeps eight 285 KiB blocks per task of which two
+/// are live at once: about 125 faults a run.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeapReuse {
+    /// The most bytes of blocks stored inside loops live at once in a task.
+    pub task_bytes_live: f64,
+    /// glibc's mmap threshold from the second run on: the largest block, at least 128 KiB.
+    pub mmap_threshold: f64,
+    /// All bytes of blocks stored inside loops in a task.
+    pub task_bytes: f64,
+    /// The share of those blocks' pages that fault in again in every task: 0 while the heap
+    /// keeps them, else the live peak over the total (the heap grows back to its peak).
+    pub task_refault_share: f64,
+    /// Per stage, whether its Func is an output (whose buffer the caller allocates).
+    pub output: Vec<bool>,
 }
 
 impl AnalyticCostModel {
@@ -129,7 +191,101 @@ impl AnalyticCostModel {
         AnalyticCostModel {
             parallelism: parallelism.max(1) as f64,
             op_widths: Vec::new(),
+            roles: Vec::new(),
             queue: Vec::new(),
+        }
+    }
+
+    /// How the heap treats the blocks of one schedule (`stages`, its features). Without the
+    /// pipeline (stored features), the last stage is taken for the output and a stage for the
+    /// first of its Func unless it has the previous stage's storage and realizations.
+    pub fn heap_reuse(&self, stages: &[StageFeatures]) -> HeapReuse {
+        let role = |s: usize| {
+            self.roles.get(s).cloned().unwrap_or_else(|| StageRole {
+                first_of_func: s == 0 || {
+                    let (a, b) = (&stages[s - 1], &stages[s]);
+                    (
+                        a.inlined,
+                        a.computed_at_root,
+                        a.bytes_at_realization,
+                        a.num_realizations,
+                    ) != (
+                        b.inlined,
+                        b.computed_at_root,
+                        b.bytes_at_realization,
+                        b.num_realizations,
+                    )
+                },
+                output: s + 1 == stages.len(),
+                readers: Vec::new(),
+            })
+        };
+        // The last stage during which stage `s`'s Func is live: stages run producers first,
+        // and a reader that is inlined or fits on the stack is computed inside its own
+        // readers' loops, so the buffer lives on through those. Without the pipeline, to the
+        // end.
+        let last_use = |s: usize| -> usize {
+            if self.roles.is_empty() {
+                return stages.len();
+            }
+            let (mut last, mut pending, mut seen) = (s, role(s).readers, HashSet::new());
+            while let Some(c) = pending.pop() {
+                if !seen.insert(c) {
+                    continue;
+                }
+                last = last.max(c);
+                let reader = &stages[c];
+                if reader.inlined > 0.0
+                    || reader.computed_at_root == 0.0
+                        && reader.bytes_at_realization <= STACK_LIMIT_BYTES
+                {
+                    pending.extend(role(c).readers);
+                }
+            }
+            last
+        };
+        // Task blocks as (first stage, last use, bytes).
+        let mut task_blocks = Vec::new();
+        let mut largest = 0.0_f64;
+        let mut output = Vec::with_capacity(stages.len());
+        for (s, f) in stages.iter().enumerate() {
+            let r = role(s);
+            output.push(r.output);
+            if !r.first_of_func || r.output || f.inlined > 0.0 || f.points_computed_total <= 0.0 {
+                continue;
+            }
+            let bytes = f.bytes_at_realization;
+            if f.computed_at_root > 0.0 {
+                if bytes <= MMAP_THRESHOLD_MAX {
+                    largest = largest.max(bytes);
+                }
+            } else if bytes > STACK_LIMIT_BYTES {
+                if bytes <= MMAP_THRESHOLD_MAX {
+                    largest = largest.max(bytes);
+                    task_blocks.push((s, last_use(s), bytes));
+                }
+            }
+        }
+        let mmap_threshold = largest.max(INITIAL_MMAP_THRESHOLD);
+        // The most bytes of task blocks live at once, at some block's first stage.
+        let live = task_blocks
+            .iter()
+            .map(|&(at, _, _)| {
+                task_blocks
+                    .iter()
+                    .filter(|&&(first, last, _)| first <= at && at <= last)
+                    .map(|&(_, _, bytes)| bytes)
+                    .sum::<f64>()
+            })
+            .fold(0.0, f64::max);
+        let total: f64 = task_blocks.iter().map(|&(_, _, bytes)| bytes).sum();
+        let trims = total > 0.0 && total + HEAP_TOP_PAD_BYTES >= 2.0 * mmap_threshold;
+        HeapReuse {
+            task_bytes_live: live,
+            mmap_threshold,
+            task_bytes: total,
+            task_refault_share: if trims { live / total } else { 0.0 },
+            output,
         }
     }
 
@@ -137,6 +293,7 @@ impl AnalyticCostModel {
     /// `pipeline_features::stage_features`), as a dataset records them.
     pub fn set_pipeline_features(&mut self, rows: &[Vec<f32>]) {
         self.op_widths = rows.iter().map(|row| op_width(row)).collect();
+        self.roles.clear();
     }
 
     /// The operation width of stage `s`.
@@ -168,8 +325,8 @@ impl AnalyticCostModel {
         }
     }
 
-    /// Seconds for stage `s`.
-    pub fn stage_seconds(&self, s: usize, f: &StageFeatures) -> f64 {
+    /// Seconds for stage `s` of a schedule whose heap blocks fare as `heap` says.
+    pub fn stage_seconds(&self, s: usize, f: &StageFeatures, heap: &HeapReuse) -> f64 {
         if f.inlined > 0.0 || f.points_computed_total <= 0.0 {
             return 0.0;
         }
@@ -207,17 +364,33 @@ impl AnalyticCostModel {
             f.write_run_bytes,
             cores,
         );
-        let fresh_pages = if f.bytes_at_realization > FRESH_PAGES_THRESHOLD {
-            (f.bytes_at_realization / PAGE_BYTES).ceil()
-        } else {
-            0.0
-        };
-        let allocations = if f.computed_at_root > 0.0 {
+        let pages = (f.bytes_at_realization / PAGE_BYTES).ceil();
+        let allocations = if heap.output.get(s).copied().unwrap_or(false) {
+            0.0 // the caller's buffer
+        } else if f.computed_at_root > 0.0 {
+            // A root block above the mmap ceiling is mapped afresh every run; one above the
+            // initial threshold comes from a heap that gives some of its pages back between
+            // runs (ROOT_REFAULT_SHARE).
+            let fresh_pages = if f.bytes_at_realization > MMAP_THRESHOLD_MAX {
+                pages
+            } else if f.bytes_at_realization > INITIAL_MMAP_THRESHOLD {
+                pages * ROOT_REFAULT_SHARE
+            } else {
+                0.0
+            };
             ALLOCATION_CYCLES + fresh_pages * PAGE_FAULT_CYCLES / cores
         } else {
             // Stored in MemoryType::Stack (every Func computed inside a loop is): one buffer
-            // per parallel task that the task's realizations reuse; only the first allocates
-            // and faults in its pages.
+            // per parallel task that the task's realizations reuse; only the first allocates,
+            // and faults its pages in when the heap gave them back (`HeapReuse`) or the block
+            // is mapped afresh.
+            let fresh_pages = if f.bytes_at_realization > MMAP_THRESHOLD_MAX {
+                pages
+            } else if f.bytes_at_realization > STACK_LIMIT_BYTES {
+                pages * heap.task_refault_share
+            } else {
+                0.0
+            };
             let first = f.num_realizations.min(f.outer_parallelism.max(1.0));
             (first * (ALLOCATION_CYCLES + fresh_pages * PAGE_FAULT_CYCLES)
                 + (f.num_realizations - first) * SLOT_REUSE_CYCLES)
@@ -241,6 +414,19 @@ impl CostModel for AnalyticCostModel {
             .map(|s| stage_features(dag, s))
             .collect();
         self.set_pipeline_features(&rows);
+        self.roles = dag
+            .raw
+            .stages
+            .iter()
+            .map(|stage| StageRole {
+                first_of_func: stage.index == 0,
+                output: dag.func(stage.func as usize).is_output,
+                readers: dag.edges_from_func[stage.func as usize]
+                    .iter()
+                    .map(|&e| dag.raw.edges[e].consumer_stage.max(0) as usize)
+                    .collect(),
+            })
+            .collect();
         Ok(())
     }
 
@@ -254,10 +440,11 @@ impl CostModel for AnalyticCostModel {
         Ok(queue
             .iter()
             .map(|stages| {
+                let heap = self.heap_reuse(stages);
                 stages
                     .iter()
                     .enumerate()
-                    .map(|(s, f)| self.stage_seconds(s, f))
+                    .map(|(s, f)| self.stage_seconds(s, f, &heap))
                     .sum()
             })
             .collect())
@@ -317,12 +504,85 @@ mod tests {
             ops_per_point: 10.0,
             ..StageFeatures::default()
         };
-        let narrow = model.stage_seconds(0, &f);
+        let heap = model.heap_reuse(std::slice::from_ref(&f));
+        let narrow = model.stage_seconds(0, &f, &heap);
         model.set_pipeline_features(&[row(&[
             ("access.pointwise.store.int8", 1.0),
             ("op.add.float", 1.0),
         ])]);
-        let wide = model.stage_seconds(0, &f);
+        let wide = model.stage_seconds(0, &f, &heap);
         assert!(wide > 3.0 * narrow, "{wide} vs {narrow}");
+    }
+
+    /// One schedule of blocks stored inside a 128-task loop (KiB each), then the output.
+    fn task_blocks(kib: &[f64]) -> Vec<StageFeatures> {
+        let mut stages: Vec<StageFeatures> = kib
+            .iter()
+            .map(|k| StageFeatures {
+                bytes_at_realization: k * 1024.0,
+                num_realizations: 384.0,
+                outer_parallelism: 128.0,
+                points_computed_total: 1e6,
+                ..StageFeatures::default()
+            })
+            .collect();
+        stages.push(StageFeatures {
+            computed_at_root: 1.0,
+            bytes_at_realization: 4608.0 * 1024.0,
+            num_realizations: 1.0,
+            points_computed_total: 1e6,
+            ..StageFeatures::default()
+        });
+        stages
+    }
+
+    #[test]
+    fn task_blocks_fault_again_when_they_reach_twice_the_largest_with_the_top_pad() {
+        let model = AnalyticCostModel::new(2);
+        // nl_means's blocks per task with 256-wide output tiles (trimmed every task, 35 ms)
+        // and 384-wide ones (kept, 15 ms); the output's buffer is the caller's.
+        let trimmed = task_blocks(&[407.0, 200.0, 44.0, 42.0, 16.0]);
+        let kept = task_blocks(&[608.0, 301.0, 66.0, 62.0, 24.0]);
+        assert_eq!(model.heap_reuse(&trimmed).task_refault_share, 1.0);
+        assert_eq!(model.heap_reuse(&kept).task_refault_share, 0.0);
+        // One large block alone is reused; blocks within the stack limit are no heap blocks.
+        assert_eq!(
+            model.heap_reuse(&task_blocks(&[400.0])).task_refault_share,
+            0.0
+        );
+        assert_eq!(
+            model
+                .heap_reuse(&task_blocks(&[16.0; 40]))
+                .task_refault_share,
+            0.0
+        );
+        // A root block larger than the task blocks raises the thresholds above them.
+        let mut with_root = trimmed.clone();
+        with_root[0].computed_at_root = 1.0;
+        with_root[0].bytes_at_realization = 8.0 * 1024.0 * 1024.0;
+        assert_eq!(model.heap_reuse(&with_root).task_refault_share, 0.0);
+        // With the pipeline known, a chain of blocks each read only by the next is live two at
+        // a time: a quarter of eight blocks' pages fault again.
+        let mut chain = AnalyticCostModel::new(2);
+        let eight = task_blocks(&[285.0; 8]);
+        chain.roles = (0..eight.len())
+            .map(|s| StageRole {
+                first_of_func: true,
+                output: s + 1 == eight.len(),
+                readers: vec![s + 1],
+            })
+            .collect();
+        assert_eq!(chain.heap_reuse(&eight).task_refault_share, 0.25);
+        // From stored features alone every block counts as live together (and a stage with
+        // its predecessor's storage and realizations as the same Func).
+        let eight_sizes = task_blocks(&[285.0, 286.0, 287.0, 288.0, 289.0, 290.0, 291.0, 292.0]);
+        assert_eq!(model.heap_reuse(&eight_sizes).task_refault_share, 1.0);
+        assert_eq!(model.heap_reuse(&eight).task_bytes, 285.0 * 1024.0);
+        // Refaulting blocks cost their pages in each task.
+        let seconds = |stages: &[StageFeatures]| -> f64 {
+            let heap = model.heap_reuse(stages);
+            model.stage_seconds(1, &stages[1], &heap)
+        };
+        assert!(seconds(&trimmed) > seconds(&task_blocks(&[407.0, 200.0])) + 1e-3);
     }
 }

@@ -115,11 +115,13 @@ fn schedule_pipeline(raw: &ffi::Dag, entries: &[ParamEntry]) -> Result<ScheduleR
     let search_time = search_start.elapsed();
     if debug_level() >= 2 {
         analytic.set_pipeline(&dag)?;
+        let heap = analytic.heap_reuse(&result.features);
+        eprintln!("Gcn: heap blocks {heap:?}");
         for (s, f) in result.features.iter().enumerate() {
             eprintln!(
                 "Gcn: {:<24} analytic {:8.4} ms {f:?}",
                 dag.stage_name(s),
-                analytic.stage_seconds(s, f) * 1e3
+                analytic.stage_seconds(s, f, &heap) * 1e3
             );
         }
     }
