@@ -22,8 +22,6 @@
 //! The constants are properties of a typical x86-64 core, named below with their reasons; none
 //! is tuned to a pipeline.
 
-use std::collections::HashSet;
-
 use crate::cost_model::CostModel;
 use crate::dag::{op_kind_computes, Dag};
 use crate::error::Result;
@@ -200,26 +198,27 @@ impl AnalyticCostModel {
     /// pipeline (stored features), the last stage is taken for the output and a stage for the
     /// first of its Func unless it has the previous stage's storage and realizations.
     pub fn heap_reuse(&self, stages: &[StageFeatures]) -> HeapReuse {
-        let role = |s: usize| {
-            self.roles.get(s).cloned().unwrap_or_else(|| StageRole {
-                first_of_func: s == 0 || {
-                    let (a, b) = (&stages[s - 1], &stages[s]);
+        let first_of_func = |s: usize| match self.roles.get(s) {
+            Some(role) => role.first_of_func,
+            None => {
+                let key = |f: &StageFeatures| {
                     (
-                        a.inlined,
-                        a.computed_at_root,
-                        a.bytes_at_realization,
-                        a.num_realizations,
-                    ) != (
-                        b.inlined,
-                        b.computed_at_root,
-                        b.bytes_at_realization,
-                        b.num_realizations,
+                        f.inlined,
+                        f.computed_at_root,
+                        f.bytes_at_realization,
+                        f.num_realizations,
                     )
-                },
-                output: s + 1 == stages.len(),
-                readers: Vec::new(),
-            })
+                };
+                s == 0 || key(&stages[s - 1]) != key(&stages[s])
+            }
         };
+        let output: Vec<bool> = (0..stages.len())
+            .map(|s| {
+                self.roles
+                    .get(s)
+                    .map_or(s + 1 == stages.len(), |role| role.output)
+            })
+            .collect();
         // The last stage during which stage `s`'s Func is live: stages run producers first,
         // and a reader that is inlined or fits on the stack is computed inside its own
         // readers' loops, so the buffer lives on through those. Without the pipeline, to the
@@ -228,9 +227,11 @@ impl AnalyticCostModel {
             if self.roles.is_empty() {
                 return stages.len();
             }
-            let (mut last, mut pending, mut seen) = (s, role(s).readers, HashSet::new());
+            let mut seen = vec![false; stages.len()];
+            let mut pending = self.roles[s].readers.clone();
+            let mut last = s;
             while let Some(c) = pending.pop() {
-                if !seen.insert(c) {
+                if c >= stages.len() || std::mem::replace(&mut seen[c], true) {
                     continue;
                 }
                 last = last.max(c);
@@ -239,7 +240,7 @@ impl AnalyticCostModel {
                     || reader.computed_at_root == 0.0
                         && reader.bytes_at_realization <= STACK_LIMIT_BYTES
                 {
-                    pending.extend(role(c).readers);
+                    pending.extend_from_slice(&self.roles[c].readers);
                 }
             }
             last
@@ -247,23 +248,21 @@ impl AnalyticCostModel {
         // Task blocks as (first stage, last use, bytes).
         let mut task_blocks = Vec::new();
         let mut largest = 0.0_f64;
-        let mut output = Vec::with_capacity(stages.len());
         for (s, f) in stages.iter().enumerate() {
-            let r = role(s);
-            output.push(r.output);
-            if !r.first_of_func || r.output || f.inlined > 0.0 || f.points_computed_total <= 0.0 {
+            let bytes = f.bytes_at_realization;
+            if !first_of_func(s)
+                || output[s]
+                || f.inlined > 0.0
+                || f.points_computed_total <= 0.0
+                || bytes > MMAP_THRESHOLD_MAX
+            {
                 continue;
             }
-            let bytes = f.bytes_at_realization;
             if f.computed_at_root > 0.0 {
-                if bytes <= MMAP_THRESHOLD_MAX {
-                    largest = largest.max(bytes);
-                }
+                largest = largest.max(bytes);
             } else if bytes > STACK_LIMIT_BYTES {
-                if bytes <= MMAP_THRESHOLD_MAX {
-                    largest = largest.max(bytes);
-                    task_blocks.push((s, last_use(s), bytes));
-                }
+                largest = largest.max(bytes);
+                task_blocks.push((s, last_use(s), bytes));
             }
         }
         let mmap_threshold = largest.max(INITIAL_MMAP_THRESHOLD);
