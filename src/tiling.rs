@@ -19,7 +19,11 @@ use crate::loop_nest::StageTiling;
 use crate::pipeline_features::scalar_class;
 
 /// Most tile candidates kept per stage (spread over the range of tile sizes).
-const MAX_CANDIDATES: usize = 12;
+pub const MAX_CANDIDATES: usize = 12;
+/// Most tile candidates for the search's first decision (the output, from the one empty
+/// state): twice as many cost a dozen more children once, and the output's tiles bound where
+/// everything after it can be computed.
+pub const FIRST_DECISION_CANDIDATES: usize = 2 * MAX_CANDIDATES;
 /// Largest inner tile, in points: beyond this a tile no longer fits any cache level usefully.
 const MAX_TILE_POINTS: i64 = 1 << 16;
 /// Rounds of parallel tasks after which an uneven last round no longer matters much.
@@ -309,7 +313,9 @@ fn block_candidates(dag: &Dag, s: usize, loops: &[Span], parallelism: u32) -> Ve
     blocks
 }
 
-/// Candidate tilings of stage `s` whose loops (per production) are `loops`.
+/// Candidate tilings of stage `s` whose loops (per production) are `loops`: at most
+/// `max_candidates` spread over the tile sizes, the strips, and (at root, with `subtiling`)
+/// half as many inside each block.
 pub fn candidate_tilings(
     dag: &Dag,
     s: usize,
@@ -317,9 +323,10 @@ pub fn candidate_tilings(
     at_root: bool,
     parallelism: u32,
     subtiling: bool,
+    max_candidates: usize,
 ) -> Vec<StageTiling> {
     let tasks_wanted = (at_root && parallelism > 1).then_some(parallelism as i64);
-    let mut out: Vec<StageTiling> = tile_candidates(dag, s, loops, tasks_wanted, MAX_CANDIDATES)
+    let mut out: Vec<StageTiling> = tile_candidates(dag, s, loops, tasks_wanted, max_candidates)
         .into_iter()
         .map(|t| tiling(dag, s, loops, t, None, at_root, parallelism))
         .collect();
@@ -331,7 +338,7 @@ pub fn candidate_tilings(
                 .zip(&block)
                 .map(|(span, &b)| Span::new(span.min, span.min + b.min(span.extent()) - 1))
                 .collect();
-            for t in tile_candidates(dag, s, &within, None, MAX_CANDIDATES / 2) {
+            for t in tile_candidates(dag, s, &within, None, max_candidates / 2) {
                 if t.iter().zip(&block).any(|(&t, &b)| t > b) || t == block {
                     continue;
                 }
@@ -365,10 +372,11 @@ mod tests {
         // sizes keeps neither strip.
         let loops = [Span::new(0, 4095), Span::new(0, 4095)];
         let lanes = vector_lanes(&dag, 1);
-        let tiles: Vec<Vec<i64>> = candidate_tilings(&dag, 1, &loops, true, 2, false)
-            .into_iter()
-            .map(|t| t.tile)
-            .collect();
+        let tiles: Vec<Vec<i64>> =
+            candidate_tilings(&dag, 1, &loops, true, 2, false, MAX_CANDIDATES)
+                .into_iter()
+                .map(|t| t.tile)
+                .collect();
         // A column strip one vector wide, and a row strip.
         assert_eq!(lanes, 8);
         let spread = &tiles[..MAX_CANDIDATES];
@@ -424,7 +432,7 @@ mod tests {
         );
         assert!(row.parallel.is_empty(), "{row:?}");
         // The candidates: all vectorized, none with a nearly empty tail, some parallel.
-        let candidates = candidate_tilings(&dag, 1, &loops, true, 2, false);
+        let candidates = candidate_tilings(&dag, 1, &loops, true, 2, false, MAX_CANDIDATES);
         assert!(
             candidates.iter().all(|t| t.vector.is_some()),
             "{candidates:?}"
