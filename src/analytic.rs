@@ -9,7 +9,8 @@
 //!   vector step's operations on types wider than the one its lanes are counted in span
 //!   several registers each ([`op_width`]);
 //! - memory: the cache lines read per realization from each producer, priced by where the
-//!   producer's allocation lives (L1, L2 or DRAM by its size) and by how contiguous the tile's
+//!   producer's allocation lives (L1, L2 or DRAM by its size; a producer that a Func computed
+//!   in the stage's tiles read first, by that Func's footprint) and by how contiguous the tile's
 //!   runs along storage dimension 0 are (short runs defeat prefetching), plus the bytes written;
 //! - overheads: an allocation per root Func, or per parallel task for a Func stored inside a
 //!   loop (in a stack slot its realizations reuse), the page faults of heap memory glibc hands
@@ -344,8 +345,9 @@ impl AnalyticCostModel {
         let rounds = (tasks / self.parallelism).ceil().max(1.0);
         let imbalance = rounds * self.parallelism.min(tasks) / tasks;
 
-        // Reads: producers' lines per realization, priced by the producers' allocation size
-        // (the average allocation read stands for where those lines come from).
+        // Reads: producers' lines per realization, priced by the size of the memory they come
+        // from (the producers' allocations, or what a Func computed in this stage's tiles read
+        // of them first; the sum over producers stands for where those lines come from).
         let producers = f.allocation_bytes_read_per_realization.max(1.0);
         let read_bytes =
             f.num_realizations * f.unique_lines_read_per_realization * CACHE_LINE_BYTES;

@@ -410,6 +410,10 @@ pub fn schedule_features(
     let mut ops_memo = vec![None; dag.raw.stages.len()];
     let mut loads_memo = vec![None; dag.raw.stages.len()];
     let deepest_sites = nest.deepest_sites(dag.raw.stages.len());
+    // Per stage, what it reads of each computed producer: (producer, bytes of its footprint
+    // per realization, bytes of the producer's allocation); priced after every stage's reads
+    // are known ([`read_sources`]).
+    let mut producer_reads: Vec<Vec<(usize, f64, f64)>> = vec![Vec::new(); dag.raw.stages.len()];
     let sliding = nest.sliding_depths(dag.raw.stages.len());
     for f in dag.scheduled_funcs() {
         let Some(choice) = nest.choice(f) else {
@@ -600,8 +604,11 @@ pub fn schedule_features(
                 }
                 row.unique_bytes_read_per_realization += bytes;
                 row.unique_lines_read_per_realization += lines(footprint, p_bytes);
-                row.allocation_bytes_read_per_realization +=
-                    points(&bounds.region[read.producer]) * p_bytes;
+                producer_reads[s].push((
+                    read.producer,
+                    bytes,
+                    points(&bounds.region[read.producer]) * p_bytes,
+                ));
                 row.bytes_read_per_tile += points(&read.tile) * p_bytes;
                 row.lines_read_per_tile += lines(&read.tile, p_bytes);
             }
@@ -640,7 +647,49 @@ pub fn schedule_features(
             row.working_set = working_set[s];
         }
     }
+    for (s, bytes) in read_sources(dag, nest, &producer_reads)
+        .into_iter()
+        .enumerate()
+    {
+        out[s].allocation_bytes_read_per_realization = bytes;
+    }
     out
+}
+
+/// Per stage, the bytes of the memory its reads come from, summed over its producers: a
+/// producer's allocation, unless a Func computed at one of the stage's own sites reads that
+/// producer too. That Func runs first in each iteration of the site's loop and brings in the
+/// producer's lines the stage then reads (assumed to cover them), so they come from the cache
+/// that holds its footprint. unsharp_mask's output and its `gray` (computed per output tile)
+/// both read the input: the output's reads come from L2, not from the 24 MiB input in DRAM.
+/// `producer_reads` as [`schedule_features`] collects it.
+fn read_sources(dag: &Dag, nest: &LoopNest, producer_reads: &[Vec<(usize, f64, f64)>]) -> Vec<f64> {
+    // warm[s][p]: the largest footprint of producer p read by a Func computed at a site of s.
+    let mut warm: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); producer_reads.len()];
+    for g in dag.scheduled_funcs() {
+        let Some(Placement::At(site)) = nest.choice(g).map(|c| c.placement) else {
+            continue;
+        };
+        for t in dag.stages_of(g) {
+            for &(p, footprint, _) in &producer_reads[t] {
+                let bytes = warm[site.stage].entry(p).or_insert(0.0);
+                *bytes = bytes.max(footprint);
+            }
+        }
+    }
+    producer_reads
+        .iter()
+        .zip(&warm)
+        .map(|(reads, warm)| {
+            reads
+                .iter()
+                .map(|&(p, _, allocation)| match warm.get(&p) {
+                    Some(&footprint) => allocation.min(footprint),
+                    None => allocation,
+                })
+                .sum()
+        })
+        .collect()
 }
 
 /// Parallel tasks of the root stage whose parallel loops enclose stage `s` (1 if none; a root
@@ -683,7 +732,9 @@ mod tests {
     use crate::bounds::root_bounds;
     use crate::loop_nest::{FuncChoice, Site, StageTiling};
     use crate::nest_bounds::nest_bounds;
-    use crate::test_dags::{stencil_and_table, stencil_nest, stencil_pair, stencil_with_loads};
+    use crate::test_dags::{
+        shared_producer, stencil_and_table, stencil_nest, stencil_pair, stencil_with_loads,
+    };
 
     fn tiling(
         tile: [i64; 2],
@@ -786,6 +837,38 @@ mod tests {
         assert_eq!(runs(tiling([1, 1], None, None)), (256.0, 264.0));
         // Blocks of 32 columns of [8, 1] tiles: the block loop over y (64 rows) ends the run.
         assert_eq!(runs(tiling([8, 1], Some([32, 64]), None)), (128.0, 136.0));
+    }
+
+    #[test]
+    fn a_producer_also_read_by_a_func_computed_in_the_tile_is_read_from_its_footprint() {
+        // a at root; g tiled 8x8 at root reads a pointwise and f's vertical stencil, so f and
+        // a cover 64x66 floats (16896 bytes).
+        let dag = shared_producer();
+        let root = root_bounds(&dag).unwrap();
+        let choice = |placement, tile: Vec<i64>| FuncChoice {
+            placement,
+            stages: vec![StageTiling {
+                tile,
+                block: None,
+                vector: None,
+                parallel: Vec::new(),
+            }],
+        };
+        let g_reads = |f_placement| {
+            let mut nest = LoopNest::new(&dag);
+            nest.choices = vec![
+                Some(choice(Placement::Root, vec![1, 1])),
+                Some(choice(f_placement, vec![1, 1])),
+                Some(choice(Placement::Root, vec![8, 8])),
+            ];
+            let bounds = nest_bounds(&dag, &nest, &root).unwrap();
+            schedule_features(&dag, &nest, &bounds, &root)[2].allocation_bytes_read_per_realization
+        };
+        // f at root: g reads both whole allocations.
+        assert_eq!(g_reads(Placement::Root), 2.0 * 16896.0);
+        // f computed per tile of g reads 8x10 points of a first: g's reads of a come from
+        // those 320 bytes, and its reads of f from f's 8x10 allocation.
+        assert_eq!(g_reads(Placement::At(Site::new(2, 0))), 320.0 + 320.0);
     }
 
     #[test]

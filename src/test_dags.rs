@@ -137,25 +137,49 @@ pub fn stencil_with_loads() -> Dag {
     Dag::new(raw).unwrap()
 }
 
-/// A three-Func chain: `a` feeds `f` pointwise, `f` feeds the 64x64 output `g` through a
-/// vertical 3-tap stencil.
-pub fn pointwise_then_vertical_stencil() -> Dag {
-    let edge = |producer: i32, consumer_stage: i32, footprint, calls| ffi::DagEdge {
+fn edge(
+    producer: i32,
+    consumer_stage: i32,
+    footprint: Vec<ffi::BoundTrees>,
+    calls: i32,
+) -> ffi::DagEdge {
+    ffi::DagEdge {
         producer,
         consumer_stage,
         footprint,
         calls,
-    };
+    }
+}
+
+/// Funcs `a`, `f` and the 64x64 output `g` (0, 1, 2), one stage each, joined by `edges`.
+fn three_funcs(edges: Vec<ffi::DagEdge>) -> Dag {
     Dag::new(ffi::Dag {
         funcs: vec![func("a", 0, false), func("f", 1, false), func("g", 2, true)],
         stages: vec![stage(0), stage(1), stage(2)],
-        edges: vec![
-            edge(0, 1, vec![pair(0, 0, 0), pair(2, 0, 0)], 1),
-            edge(1, 2, vec![pair(0, 0, 0), pair(2, -1, 1)], 3),
-        ],
+        edges,
         target: target(),
     })
     .unwrap()
+}
+
+/// A three-Func chain: `a` feeds `f` pointwise, `f` feeds the 64x64 output `g` through a
+/// vertical 3-tap stencil.
+pub fn pointwise_then_vertical_stencil() -> Dag {
+    three_funcs(vec![
+        edge(0, 1, vec![pair(0, 0, 0), pair(2, 0, 0)], 1),
+        edge(1, 2, vec![pair(0, 0, 0), pair(2, -1, 1)], 3),
+    ])
+}
+
+/// An input-like Func `a` read twice: by `f` pointwise, and by the 64x64 output `g` pointwise
+/// beside its vertical 3-tap stencil of f (unsharp_mask's input, read by its luminance and by
+/// the output).
+pub fn shared_producer() -> Dag {
+    three_funcs(vec![
+        edge(0, 1, vec![pair(0, 0, 0), pair(2, 0, 0)], 1),
+        edge(0, 2, vec![pair(0, 0, 0), pair(2, 0, 0)], 1),
+        edge(1, 2, vec![pair(0, 0, 0), pair(2, -1, 1)], 3),
+    ])
 }
 
 /// A 4-entry table `t` (Func 0) and `f` (Func 1) both read by the 64x64 output `g` (Func 2):
