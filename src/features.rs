@@ -410,10 +410,9 @@ pub fn schedule_features(
     let mut ops_memo = vec![None; dag.raw.stages.len()];
     let mut loads_memo = vec![None; dag.raw.stages.len()];
     let deepest_sites = nest.deepest_sites(dag.raw.stages.len());
-    // Per stage, what it reads of each computed producer: (producer, bytes of its footprint
-    // per realization, bytes of the producer's allocation); priced after every stage's reads
-    // are known ([`read_sources`]).
-    let mut producer_reads: Vec<Vec<(usize, f64, f64)>> = vec![Vec::new(); dag.raw.stages.len()];
+    // Per stage, what it reads of each computed producer; priced after every stage's reads are
+    // known ([`read_sources`]).
+    let mut producer_reads: Vec<Vec<ReadBytes>> = vec![Vec::new(); dag.raw.stages.len()];
     let sliding = nest.sliding_depths(dag.raw.stages.len());
     for f in dag.scheduled_funcs() {
         let Some(choice) = nest.choice(f) else {
@@ -604,11 +603,11 @@ pub fn schedule_features(
                 }
                 row.unique_bytes_read_per_realization += bytes;
                 row.unique_lines_read_per_realization += lines(footprint, p_bytes);
-                producer_reads[s].push((
-                    read.producer,
-                    bytes,
-                    points(&bounds.region[read.producer]) * p_bytes,
-                ));
+                producer_reads[s].push(ReadBytes {
+                    producer: read.producer,
+                    footprint: bytes,
+                    allocation: points(&bounds.region[read.producer]) * p_bytes,
+                });
                 row.bytes_read_per_tile += points(&read.tile) * p_bytes;
                 row.lines_read_per_tile += lines(&read.tile, p_bytes);
             }
@@ -656,6 +655,16 @@ pub fn schedule_features(
     out
 }
 
+/// What a stage reads of one computed producer, in bytes.
+#[derive(Clone)]
+struct ReadBytes {
+    producer: usize,
+    /// Its footprint over one realization of the stage's Func.
+    footprint: f64,
+    /// The producer's allocation.
+    allocation: f64,
+}
+
 /// Per stage, the bytes of the memory its reads come from, summed over its producers: a
 /// producer's allocation, unless a Func computed at one of the stage's own sites reads that
 /// producer too. That Func runs first in each iteration of the site's loop and brings in the
@@ -663,7 +672,7 @@ pub fn schedule_features(
 /// that holds its footprint. unsharp_mask's output and its `gray` (computed per output tile)
 /// both read the input: the output's reads come from L2, not from the 24 MiB input in DRAM.
 /// `producer_reads` as [`schedule_features`] collects it.
-fn read_sources(dag: &Dag, nest: &LoopNest, producer_reads: &[Vec<(usize, f64, f64)>]) -> Vec<f64> {
+fn read_sources(dag: &Dag, nest: &LoopNest, producer_reads: &[Vec<ReadBytes>]) -> Vec<f64> {
     // warm[s][p]: the largest footprint of producer p read by a Func computed at a site of s.
     let mut warm: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); producer_reads.len()];
     for g in dag.scheduled_funcs() {
@@ -671,9 +680,9 @@ fn read_sources(dag: &Dag, nest: &LoopNest, producer_reads: &[Vec<(usize, f64, f
             continue;
         };
         for t in dag.stages_of(g) {
-            for &(p, footprint, _) in &producer_reads[t] {
-                let bytes = warm[site.stage].entry(p).or_insert(0.0);
-                *bytes = bytes.max(footprint);
+            for read in &producer_reads[t] {
+                let bytes = warm[site.stage].entry(read.producer).or_insert(0.0);
+                *bytes = bytes.max(read.footprint);
             }
         }
     }
@@ -683,9 +692,9 @@ fn read_sources(dag: &Dag, nest: &LoopNest, producer_reads: &[Vec<(usize, f64, f
         .map(|(reads, warm)| {
             reads
                 .iter()
-                .map(|&(p, _, allocation)| match warm.get(&p) {
-                    Some(&footprint) => allocation.min(footprint),
-                    None => allocation,
+                .map(|read| match warm.get(&read.producer) {
+                    Some(&footprint) => read.allocation.min(footprint),
+                    None => read.allocation,
                 })
                 .sum()
         })
@@ -746,6 +755,19 @@ mod tests {
             block: block.map(|b| b.to_vec()),
             vector,
             parallel: Vec::new(),
+        }
+    }
+
+    /// A single-stage Func's choice: untiled beyond `tile`, scalar, serial.
+    fn choice(placement: Placement, tile: Vec<i64>) -> FuncChoice {
+        FuncChoice {
+            placement,
+            stages: vec![StageTiling {
+                tile,
+                block: None,
+                vector: None,
+                parallel: Vec::new(),
+            }],
         }
     }
 
@@ -845,15 +867,6 @@ mod tests {
         // a cover 64x66 floats (16896 bytes).
         let dag = shared_producer();
         let root = root_bounds(&dag).unwrap();
-        let choice = |placement, tile: Vec<i64>| FuncChoice {
-            placement,
-            stages: vec![StageTiling {
-                tile,
-                block: None,
-                vector: None,
-                parallel: Vec::new(),
-            }],
-        };
         let g_reads = |f_placement| {
             let mut nest = LoopNest::new(&dag);
             nest.choices = vec![
@@ -875,20 +888,11 @@ mod tests {
     fn a_small_table_read_whole_does_not_shorten_the_read_runs() {
         let dag = stencil_and_table();
         let root = root_bounds(&dag).unwrap();
-        let at_root = |tile: Vec<i64>| FuncChoice {
-            placement: Placement::Root,
-            stages: vec![StageTiling {
-                tile,
-                block: None,
-                vector: None,
-                parallel: Vec::new(),
-            }],
-        };
         let mut nest = LoopNest::new(&dag);
         nest.choices = vec![
-            Some(at_root(vec![1])),
-            Some(at_root(vec![1, 1])),
-            Some(at_root(vec![1, 1])),
+            Some(choice(Placement::Root, vec![1])),
+            Some(choice(Placement::Root, vec![1, 1])),
+            Some(choice(Placement::Root, vec![1, 1])),
         ];
         let bounds = nest_bounds(&dag, &nest, &root).unwrap();
         let g = &schedule_features(&dag, &nest, &bounds, &root)[2];
